@@ -26,3 +26,9 @@ export const SCAN_DEFAULT_TIMEOUT_S = 30;
 /** RSA DKIM keys below this many bits fail (RFC 8301); at exactly 1024 they warn. */
 export const DKIM_MIN_RSA_BITS = 1024;
 export const DKIM_RECOMMENDED_RSA_BITS = 2048;
+/** MX targets looked up per domain: each costs two queries, and dozens mean a broken or hostile zone. */
+export const MX_MAX_HOSTS_RESOLVED = 16;
+/** DKIM selectors probed per domain (common list plus user-supplied): each costs a query. */
+export const DKIM_MAX_SELECTORS = 64;
+/** External DMARC report destinations verified per record (RFC 7489 §7.1): each costs a query. */
+export const DMARC_MAX_EXTERNAL_DESTINATIONS = 8;

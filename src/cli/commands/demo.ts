@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { scanDomains } from '../../domain/scan.js';
+import { startLab } from '../../lab/lab.js';
+import { renderHtml } from '../../report/html.js';
+import { renderJson } from '../../report/json.js';
+import { buildRun } from '../../report/model.js';
+import { writeFileAtomic, useColor } from '../output.js';
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('start the built-in lab, scan every lab domain, write HTML and JSON reports')
+    .option('--out <dir>', 'folder for the reports (default: a new ./mailcomply-demo-<time> folder)')
+    .action(async (flags: { out?: string }) => {
+      const dir = resolve(flags.out ?? `mailcomply-demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      mkdirSync(dir, { recursive: true });
+      const lab = await startLab();
+      try {
+        const startedAt = new Date();
+        const reports = await scanDomains(lab.scenario.scanDomains, { resolver: lab.resolver, timeoutS: 20 });
+        const run = buildRun(reports, { startedAt, finishedAt: new Date(), resolvers: [lab.address] });
+        writeFileAtomic(join(dir, 'report.html'), renderHtml(run));
+        writeFileAtomic(join(dir, 'report.json'), renderJson(run));
+        const c = pc.createColors(useColor(process.stdout));
+        const descriptions = new Map(lab.scenario.zones.map((z) => [z.name, z.description ?? '']));
+        const out = process.stdout;
+        out.write(`mailcomply demo: scanned ${run.domains.length} lab domains through the lab resolver ${lab.address}\n\n`);
+        out.write(`  ${'domain'.padEnd(26)} ${'fail'.padStart(4)} ${'warn'.padStart(4)} ${'err'.padStart(4)} ${'pass'.padStart(4)}  scenario\n`);
+        for (const d of run.domains) {
+          const s = d.summary;
+          out.write(
+            `  ${d.domain.padEnd(26)} ${c.red(String(s.fail).padStart(4))} ${c.yellow(String(s.warn).padStart(4))} ` +
+              `${c.magenta(String(s.error).padStart(4))} ${c.green(String(s.pass).padStart(4))}  ${descriptions.get(d.domain) ?? ''}\n`,
+          );
+        }
+        const t = run.summary;
+        out.write(`\n  total: ${t.fail} fail, ${t.warn} warn, ${t.error} error, ${t.pass} pass, ${t.info} info\n`);
+        out.write(`\nreports:\n  ${join(dir, 'report.html')}\n  ${join(dir, 'report.json')}\n`);
+        out.write(`\nnext: mailcomply lab   (then scan any lab domain with --resolver)\n`);
+      } finally {
+        await lab.close();
+      }
+    });
+}

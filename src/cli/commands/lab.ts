@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { startLab } from '../../lab/lab.js';
+import { positiveNumber } from '../options.js';
+
+export function registerLab(program: Command): void {
+  program
+    .command('lab')
+    .description('run the built-in lab resolver on loopback in the foreground (Ctrl-C stops it)')
+    .option('--scenario <file>', 'lab scenario YAML (default: the shipped scenarios/lab.yaml)')
+    .option('--port <port>', 'UDP and TCP port on 127.0.0.1 (default: any free port)', positiveNumber(65535))
+    .action(async (flags: { scenario?: string; port?: number }) => {
+      const lab = await startLab({ scenario: flags.scenario, port: flags.port });
+      const out = process.stdout;
+      out.write(`mailcomply lab: resolver listening on ${lab.address} (UDP and TCP)\n`);
+      out.write(`lab domains:\n`);
+      for (const z of lab.scenario.zones.filter((z) => z.scan !== false)) {
+        out.write(`  ${z.name.padEnd(28)} ${z.description ?? ''}\n`);
+      }
+      out.write(`\ntry: mailcomply scan ${lab.scenario.scanDomains[0] ?? 'strict.example'} --resolver ${lab.address}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await lab.close();
+    });
+}

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { breaches, type Severity } from '../../core/finding.js';
+import { UsageError } from '../../core/errors.js';
+import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../../core/limits.js';
+import { DnsClient } from '../../dns/client.js';
+import { parseServer, systemServers } from '../../dns/servers.js';
+import { scanDomains } from '../../domain/scan.js';
+import { buildRun, type ScanRun } from '../../report/model.js';
+import { renderReport } from '../render.js';
+import { EXIT } from '../exit-codes.js';
+import { emit } from '../output.js';
+import { collect, parseFormat, parseSeverity, positiveNumber, readDomainsFile, type Format } from '../options.js';
+import { progressReporter } from '../progress.js';
+
+interface ScanFlags {
+  domainsFile?: string;
+  resolver?: string[];
+  dkimSelector?: string[];
+  format: Format;
+  out?: string;
+  failOn?: Severity;
+  concurrency: number;
+  timeout: number;
+  quiet?: boolean;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan')
+    .description("judge domains' email DNS posture (MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, DNSSEC)")
+    .argument('[domains...]', 'domain names (IDNs are converted to punycode)')
+    .option('--domains-file <file>', 'read domain names from a file, one per line (# comments)')
+    .option('--resolver <host[:port]>', 'DNS resolver to ask (repeatable; default: the system resolvers)', collect)
+    .option('--dkim-selector <selector>', 'extra DKIM selector to probe (repeatable)', collect)
+    .option('--format <format>', 'text, json or html', parseFormat, 'text')
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity fails', parseSeverity)
+    .option('--concurrency <n>', 'domains scanned at once', positiveNumber(1024), SCAN_DEFAULT_CONCURRENCY)
+    .option('--timeout <seconds>', 'time limit per domain', positiveNumber(3600), SCAN_DEFAULT_TIMEOUT_S)
+    .option('--quiet', 'no progress; text output hides passing findings')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mailcomply scan example.org\n  mailcomply scan --domains-file domains.txt --format html --out report.html\n  mailcomply scan example.org --resolver 127.0.0.1:5353 --fail-on high',
+    )
+    .action(async (domains: string[], flags: ScanFlags) => {
+      process.exitCode = await runScan(domains, flags);
+    });
+}
+
+async function runScan(args: string[], flags: ScanFlags): Promise<number> {
+  const domains = [...args, ...(flags.domainsFile ? readDomainsFile(flags.domainsFile) : [])];
+  if (domains.length === 0) throw new UsageError('no domain given: name one or more, or use --domains-file');
+  const servers = flags.resolver?.length ? flags.resolver.map(parseServer) : systemServers();
+  const resolver = new DnsClient({ servers });
+  const startedAt = new Date();
+  const progress = progressReporter(flags.quiet === true, 'scanned');
+  try {
+    const reports = await scanDomains(domains, {
+      resolver,
+      dkimSelectors: flags.dkimSelector ?? [],
+      concurrency: Math.floor(flags.concurrency),
+      timeoutS: flags.timeout,
+      onDomain: progress.update,
+    });
+    progress.done();
+    const run = buildRun(reports, {
+      startedAt,
+      finishedAt: new Date(),
+      resolvers: servers.map((s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)),
+    });
+    emit(renderReport(run, flags.format, { quiet: flags.quiet === true, out: flags.out }), flags.out);
+    return exitFor(run, flags.failOn);
+  } finally {
+    resolver.close?.();
+  }
+}
+
+function exitFor(run: ScanRun, failOn: Severity | undefined): number {
+  if (!failOn) return EXIT.OK;
+  const hit = run.domains.some((d) => d.findings.some((f) => breaches(f, failOn)));
+  return hit ? EXIT.FINDINGS : EXIT.OK;
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { SEVERITIES, type Severity } from '../core/finding.js';
+import { UsageError } from '../core/errors.js';
+
+export type Format = 'text' | 'json' | 'html';
+export const FORMATS: readonly Format[] = ['text', 'json', 'html'];
+
+/** Commander collector for repeatable options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseFormat(value: string): Format {
+  if (!(FORMATS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
+  }
+  return value as Format;
+}
+
+export function parseSeverity(value: string): Severity {
+  if (!(SEVERITIES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${SEVERITIES.join(', ')}`);
+  }
+  return value as Severity;
+}
+
+export function positiveNumber(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number in (0, ${max}]`);
+    return n;
+  };
+}
+
+/** Reads a domains file: one name per line, `#` comments and blank lines ignored. */
+export function readDomainsFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--domains-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter((l) => l !== '');
+}

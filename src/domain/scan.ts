@@ -1,0 +1,132 @@
+import { describeError } from '../core/errors.js';
+import type { Finding } from '../core/finding.js';
+import { finding } from '../core/make-finding.js';
+import { mapLimit } from '../core/pool.js';
+import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../core/limits.js';
+import { CachingResolver } from '../dns/cache.js';
+import { toAsciiDomain } from '../dns/name.js';
+import type { Resolver } from '../dns/types.js';
+import { DOMAIN_CHECKS, type RegisteredCheck } from './checks.js';
+import type { DomainContext, DomainScanOptions } from './types.js';
+
+export interface ScanOptions {
+  resolver: Resolver;
+  dkimSelectors?: string[];
+  /** Per-domain deadline in seconds; every check still running then ends as an `error` finding. */
+  timeoutS?: number;
+  concurrency?: number;
+  clock?: () => Date;
+  /** Aborts the whole run. */
+  signal?: AbortSignal;
+  /** Called after each domain, for progress display. */
+  onDomain?: (done: number, total: number) => void;
+  /** Which checks to run; defaults to all record checks. */
+  checks?: readonly RegisteredCheck[];
+}
+
+export interface DomainReport {
+  /** ASCII (punycode), lower-case form that was scanned. */
+  domain: string;
+  /** What the user typed, when it differs (IDN, upper case, trailing dot). */
+  input?: string;
+  startedAt: string;
+  durationMs: number;
+  findings: Finding[];
+}
+
+/** Scans one domain with every record check, never throwing for a bad domain or a broken resolver. */
+export async function scanDomain(input: string, options: ScanOptions): Promise<DomainReport> {
+  const clock = options.clock ?? (() => new Date());
+  const started = clock();
+  const t0 = performance.now();
+  const name = toAsciiDomain(input);
+  const report = (domain: string, findings: Finding[]): DomainReport => ({
+    domain,
+    ...(domain !== input ? { input } : {}),
+    startedAt: started.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    findings,
+  });
+  if (!name.ok) {
+    return report(input, [
+      finding({
+        id: 'scan.domain',
+        status: 'error',
+        severity: 'medium',
+        title: 'Not a valid domain name',
+        detail: `The input cannot be scanned: ${name.reason}.`,
+        evidence: { input },
+        controls: [],
+        remediation: 'Give a registered domain name such as example.org (IDNs are accepted and converted).',
+      }),
+    ]);
+  }
+  const timeoutS = options.timeoutS ?? SCAN_DEFAULT_TIMEOUT_S;
+  const deadline = AbortSignal.timeout(timeoutS * 1000);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const opts: DomainScanOptions = { dkimSelectors: options.dkimSelectors ?? [] };
+  const ctx: DomainContext = {
+    domain: name.domain,
+    resolver: wrapResolver(options.resolver, signal),
+    clock,
+    signal,
+    options: opts,
+  };
+  const checks = options.checks ?? DOMAIN_CHECKS;
+  const perCheck = await Promise.all(checks.map((c) => runCheck(c, ctx, timeoutS)));
+  return report(name.domain, perCheck.flat());
+}
+
+/** Scans many domains with bounded concurrency; results keep the input order. */
+export async function scanDomains(inputs: readonly string[], options: ScanOptions): Promise<DomainReport[]> {
+  let done = 0;
+  return mapLimit(inputs, options.concurrency ?? SCAN_DEFAULT_CONCURRENCY, async (input) => {
+    // One cache per domain keeps memory flat on big runs; shared provider includes are cheap to re-ask.
+    const report = await scanDomain(input, { ...options, resolver: new CachingResolver(options.resolver) });
+    options.onDomain?.(++done, inputs.length);
+    return report;
+  });
+}
+
+/** Passes the domain's deadline to every query so a slow resolver cannot outlive it. */
+function wrapResolver(inner: Resolver, signal: AbortSignal): Resolver {
+  return {
+    query: (name, type, o) => inner.query(name, type, { ...o, signal: o?.signal ?? signal }),
+  };
+}
+
+async function runCheck(check: RegisteredCheck, ctx: DomainContext, timeoutS: number): Promise<Finding[]> {
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (ctx.signal.aborted) resolve('aborted');
+    else ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+  try {
+    const result = await Promise.race([check.run(ctx), aborted]);
+    if (result !== 'aborted') return result;
+    return [
+      finding({
+        id: `${check.family}.timeout`,
+        status: 'error',
+        severity: 'medium',
+        title: `The ${check.family} checks did not finish in time`,
+        detail: `The checks were stopped after ${timeoutS} s; the verdict is unknown. Slow or unreachable name servers are the usual cause.`,
+        evidence: { timeoutS },
+        controls: [check.control],
+        remediation: 'Re-run with a larger --timeout or a closer resolver, and check that the zone answers.',
+      }),
+    ];
+  } catch (err) {
+    // A check must never throw; if one does, the domain still gets a verdict for every other check.
+    return [
+      finding({
+        id: `${check.family}.internal`,
+        status: 'error',
+        severity: 'medium',
+        title: `The ${check.family} checks failed unexpectedly`,
+        detail: `Internal error: ${describeError(err)}`,
+        evidence: null,
+        controls: [check.control],
+      }),
+    ];
+  }
+}

@@ -1,0 +1,21 @@
+// The library API of mailcomply. Everything here is stable within a major version.
+export * from './core/finding.js';
+export { finding } from './core/make-finding.js';
+export * from './core/errors.js';
+export { CONTROLS, control, articlesFor, type Control } from './controls/catalog.js';
+export type * from './dns/types.js';
+export { DnsClient } from './dns/client.js';
+export { CachingResolver } from './dns/cache.js';
+export { MemoryResolver } from './dns/memory-resolver.js';
+export { ZoneIndex, type ZoneData } from './dns/zone-data.js';
+export { toAsciiDomain } from './dns/name.js';
+export { parseServer, systemServers } from './dns/servers.js';
+export { scanDomain, scanDomains, type DomainReport, type ScanOptions } from './domain/scan.js';
+export { DOMAIN_CHECKS } from './domain/checks.js';
+export { buildRun, type ScanRun } from './report/model.js';
+export { renderText } from './report/text.js';
+export { renderJson } from './report/json.js';
+export { renderHtml } from './report/html.js';
+export { startLab, DEFAULT_SCENARIO, type RunningLab } from './lab/lab.js';
+export { startLabDns } from './lab/dns-server.js';
+export { loadScenario, parseScenario } from './lab/scenario.js';
