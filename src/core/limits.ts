@@ -32,3 +32,5 @@ export const MX_MAX_HOSTS_RESOLVED = 16;
 export const DKIM_MAX_SELECTORS = 64;
 /** External DMARC report destinations verified per record (RFC 7489 §7.1): each costs a query. */
 export const DMARC_MAX_EXTERNAL_DESTINATIONS = 8;
+/** CNAME hops followed in one answer; real chains are 1–3 long, longer ones are loops or abuse. */
+export const DNS_MAX_CNAME_CHAIN = 16;

@@ -1,6 +1,7 @@
-import type { Answer } from 'dns-packet';
+import type { Answer, DecodedPacket } from 'dns-packet';
 import ipaddr from 'ipaddr.js';
-import type { DnsRecord, RecordDataMap, RRType } from './types.js';
+import { DNS_MAX_CNAME_CHAIN } from '../core/limits.js';
+import type { DnsRecord, DnsResult, RecordDataMap, RRType } from './types.js';
 
 /** The record types this project converts; anything else in an answer (RRSIG, NSEC...) is skipped. */
 export const RR_TYPES: readonly RRType[] = [
@@ -194,4 +195,35 @@ export function toPacketAnswer(record: DnsRecord): Answer {
 
 function rootDot(name: string): string {
   return name === '' ? '.' : name;
+}
+
+/**
+ * Builds a `DnsResult` from a decoded reply: follows the CNAME chain from `qname` through the
+ * answer section and keeps only records of the asked type at its end (anything else is ignored).
+ */
+export function resultFromPacket<T extends RRType>(
+  qname: string,
+  type: T,
+  packet: DecodedPacket,
+  tcp: boolean,
+  server: string,
+): DnsResult<T> {
+  const records: DnsRecord[] = [];
+  for (const a of packet.answers ?? []) {
+    const r = fromPacketAnswer(a);
+    if (r) records.push(r);
+  }
+  const cnames: DnsRecord<'CNAME'>[] = [];
+  let owner = qname;
+  if (type !== 'CNAME') {
+    for (let hop = 0; hop < DNS_MAX_CNAME_CHAIN; hop++) {
+      const next = records.find((r): r is DnsRecord<'CNAME'> => r.type === 'CNAME' && r.name === owner);
+      if (!next || cnames.includes(next)) break;
+      cnames.push(next);
+      owner = next.data;
+    }
+  }
+  const answers = records.filter((r): r is DnsRecord<T> => r.type === type && r.name === owner);
+  const rcode = (packet as { rcode?: string }).rcode ?? 'NOERROR';
+  return { name: qname, type, rcode, ad: packet.flag_ad, answers, cnames, tcp, server };
 }

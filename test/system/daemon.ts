@@ -70,8 +70,38 @@ export function runTool(name: string, args: string[], cwd: string, timeoutMs = 3
   });
 }
 
+/** Output of a tool run to completion, whatever its exit status (delv reports failures on stderr, exit 0). */
+export interface ToolOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a tool and returns both streams and its exit code; only a missing tool or a timeout throws. */
+export function runToolOutput(
+  name: string,
+  args: string[],
+  cwd: string,
+  timeoutMs = 30_000,
+): Promise<ToolOutput> {
+  const file = findTool(name);
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd, timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err && (err.killed || typeof err.code !== 'number'))
+        reject(new Error(`${name} did not finish: ${err.message}`));
+      else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** Starts `tool args` with stdout and stderr appended to `logFile`. */
-export function startDaemon(name: string, tool: string, args: string[], cwd: string, logFile: string): Daemon {
+export function startDaemon(
+  name: string,
+  tool: string,
+  args: string[],
+  cwd: string,
+  logFile: string,
+): Daemon {
   installExitHook();
   const fd = openSync(logFile, 'a');
   // detached: its own process group, so stop() also reaches any workers it forks (NSD does).

@@ -273,10 +273,14 @@ export async function startDnsStack(zones: StackZone[]): Promise<DnsStack> {
       await writeFile(join(dir, 'nsd.child.pid'), `${d.pid}\n`);
       const server = { host: HOST, port };
       for (const zone of zones) {
-        await waitUntil(`${zone.name} served`, async () => {
-          const r = await rawQuery(server, zone.name, 'SOA', { recursion: false, timeoutMs: 300 });
-          return r.aa && r.rcode === 'NOERROR';
-        }, d);
+        await waitUntil(
+          `${zone.name} served`,
+          async () => {
+            const r = await rawQuery(server, zone.name, 'SOA', { recursion: false, timeoutMs: 300 });
+            return r.aa && r.rcode === 'NOERROR';
+          },
+          d,
+        );
       }
       return d;
     });
@@ -288,10 +292,14 @@ export async function startDnsStack(zones: StackZone[]): Promise<DnsStack> {
       started.push(d);
       await writeFile(join(dir, 'unbound.child.pid'), `${d.pid}\n`);
       // Any answer means it listens; whether it validates is for the tests to say.
-      await waitUntil('answering', async () => {
-        await rawQuery({ host: HOST, port }, zones[0]?.name ?? '.', 'SOA', { timeoutMs: 500 });
-        return true;
-      }, d);
+      await waitUntil(
+        'answering',
+        async () => {
+          await rawQuery({ host: HOST, port }, zones[0]?.name ?? '.', 'SOA', { timeoutMs: 500 });
+          return true;
+        },
+        d,
+      );
       return d;
     });
 

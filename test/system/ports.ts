@@ -30,7 +30,10 @@ const MAX_PORT_TRIES = 20;
  * A loopback port the OS just handed out and that is free for both TCP and UDP (a DNS server needs
  * both). Released before returning, so a daemon can bind it; callers retry if someone else wins the race.
  */
-export async function freeLoopbackPort(host = '127.0.0.1', avoid: ReadonlySet<number> = new Set()): Promise<number> {
+export async function freeLoopbackPort(
+  host = '127.0.0.1',
+  avoid: ReadonlySet<number> = new Set(),
+): Promise<number> {
   for (let i = 0; i < MAX_PORT_TRIES; i++) {
     const port = await tcpPort(host);
     if (port > 0 && !avoid.has(port) && (await udpFree(host, port))) return port;

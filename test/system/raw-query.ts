@@ -36,12 +36,24 @@ export function rawQuery(
     flags: options.recursion === false ? 0 : dnsPacket.RECURSION_DESIRED,
     questions: [{ type, name, class: 'IN' }],
     additionals: [
-      { type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] },
+      {
+        type: 'OPT',
+        name: '.',
+        udpPayloadSize: 1232,
+        extendedRcode: 0,
+        ednsVersion: 0,
+        flags: dnsPacket.DNSSEC_OK,
+        flag_do: true,
+        options: [],
+      },
     ],
   });
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
-    const timer = setTimeout(() => finish(new Error(`no answer from ${server.host}:${server.port} for ${name} ${type}`)), options.timeoutMs ?? 1000);
+    const timer = setTimeout(
+      () => finish(new Error(`no answer from ${server.host}:${server.port} for ${name} ${type}`)),
+      options.timeoutMs ?? 1000,
+    );
     function finish(err: Error | null, value?: RawAnswer): void {
       clearTimeout(timer);
       socket.close();
@@ -67,4 +79,24 @@ export function rawQuery(
     });
     socket.send(query, server.port, server.host);
   });
+}
+
+/** Answer data in master-file form for the types the scenarios use (TXT strings quoted, names absolute). */
+export function rdataText(answer: Answer): string {
+  switch (answer.type) {
+    case 'A':
+    case 'AAAA':
+    case 'CNAME':
+    case 'NS':
+    case 'PTR':
+      return answer.data;
+    case 'MX':
+      return `${answer.data.preference} ${answer.data.exchange}`;
+    case 'TXT': {
+      const parts = Array.isArray(answer.data) ? answer.data : [answer.data];
+      return parts.map((p) => `"${p.toString()}"`).join(' ');
+    }
+    default:
+      return `(${answer.type})`;
+  }
 }

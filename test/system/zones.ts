@@ -20,7 +20,10 @@ export interface RecordLine {
 const zoneSchema = z.object({
   name: z
     .string()
-    .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'zone name must be a lower-case multi-label name without trailing dot'),
+    .regex(
+      /^[a-z0-9-]+(\.[a-z0-9-]+)+$/,
+      'zone name must be a lower-case multi-label name without trailing dot',
+    ),
   signed: z.boolean().default(false),
   records: z.string(),
 });
@@ -73,7 +76,10 @@ export interface ZoneFileOptions {
  * Renders a scenario zone as an RFC 1035 master file: adds SOA, apex NS and its address when the
  * records lack them, and writes every scenario record as given (relative names stay relative to $ORIGIN).
  */
-export function renderZoneFile(zone: ScenarioZone, options: ZoneFileOptions): string {
+export function renderZoneFile(
+  zone: Pick<ScenarioZone, 'name' | 'records'>,
+  options: ZoneFileOptions,
+): string {
   const records = parseRecords(zone.records);
   const atApex = (r: RecordLine): boolean => r.name === '@' || r.name === `${zone.name}.`;
   const lines = [`$ORIGIN ${zone.name}.`, `$TTL ${DEFAULT_TTL}`];
