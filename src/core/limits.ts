@@ -34,3 +34,42 @@ export const DKIM_MAX_SELECTORS = 64;
 export const DMARC_MAX_EXTERNAL_DESTINATIONS = 8;
 /** CNAME hops followed in one answer; real chains are 1–3 long, longer ones are loops or abuse. */
 export const DNS_MAX_CNAME_CHAIN = 16;
+/** Port-0 lab DNS: the OS picks the UDP port; TCP on the same number may be taken, so retry a few times. */
+export const LAB_DNS_BIND_ATTEMPTS = 8;
+/** Idle TCP connections to the lab resolver are closed after this long, so none outlive a test. */
+export const LAB_DNS_TCP_IDLE_MS = 10_000;
+/** SMTP reply lines longer than this end the probe: RFC 5321 §4.5.3.1.5 allows 512 octets; 4 KiB tolerates sloppy servers. */
+export const SMTP_MAX_REPLY_LINE = 4096;
+/** Lines in one multi-line SMTP reply; real EHLO replies have ~15, so more is a hostile or broken peer. */
+export const SMTP_MAX_REPLY_LINES = 100;
+/** Bytes a peer may send ahead of what we asked for before the probe gives up (pipelined junk, floods). */
+export const SMTP_MAX_BUFFERED_BYTES = 65_536;
+/** Default SMTP probe phase timeouts (ms). The banner one allows for postscreen's ~6 s greet delay. */
+export const SMTP_CONNECT_TIMEOUT_MS = 5_000;
+export const SMTP_BANNER_TIMEOUT_MS = 12_000;
+export const SMTP_COMMAND_TIMEOUT_MS = 10_000;
+export const SMTP_TLS_TIMEOUT_MS = 10_000;
+export const SMTP_QUIT_TIMEOUT_MS = 2_000;
+/** Certificates expiring within this many days warn: time for one failed automatic renewal to be noticed. */
+export const SMTP_CERT_EXPIRY_WARN_DAYS = 14;
+/** RSA certificate keys below this warn (NIST SP 800-57: 112-bit security), below the minimum they fail. */
+export const SMTP_CERT_RECOMMENDED_RSA_BITS = 2048;
+export const SMTP_CERT_MIN_RSA_BITS = 1024;
+/** Certificates followed up a presented chain; real chains are 2–4 long. */
+export const SMTP_MAX_CHAIN_LENGTH = 10;
+/** RFC 8461 §3.3: senders read at most 64 KiB of an MTA-STS policy; we stop reading there too. */
+export const MTA_STS_MAX_POLICY_BYTES = 65_536;
+/** RFC 8461 §3.2: max_age is at most 31557600 seconds (about one year). */
+export const MTA_STS_MAX_AGE_MAX_S = 31_557_600;
+/** Below a day, a policy expires between a sender's visits and protects little; such max_age fails. */
+export const MTA_STS_MAX_AGE_MIN_S = 86_400;
+/** Below a week, max_age warns: RFC 8461 §3.2 suggests weeks or more so policies survive DNS attacks. */
+export const MTA_STS_MAX_AGE_RECOMMENDED_S = 604_800;
+/** Problems listed per policy, so 64 KiB of garbage yields a short finding rather than thousands of lines. */
+export const MTA_STS_MAX_REPORTED_PROBLEMS = 20;
+/** Whole-fetch deadline for an MTA-STS policy (DNS, connect, TLS, HTTP); real servers answer in well under a second. */
+export const MTA_STS_FETCH_TIMEOUT_MS = 10_000;
+/** SPF authorising this much IPv4 space (a /8) or more is as good as no restriction: fail, not warn. */
+export const SPF_VERY_BROAD_IPV4_ADDRESSES = 16_777_216;
+/** Records fetched at once while walking an SPF include tree: quick on wide trees, gentle on resolvers. */
+export const SPF_TREE_CONCURRENCY = 8;

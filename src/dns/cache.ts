@@ -1,4 +1,5 @@
 import { DnsError } from '../core/errors.js';
+import { AbortHub } from './abort-hub.js';
 import type { DnsResult, QueryOptions, Resolver, RRType } from './types.js';
 import { wireName } from './wire.js';
 
@@ -18,6 +19,7 @@ export class CachingResolver implements Resolver {
   private readonly entries = new Map<string, Promise<DnsResult>>();
   private queries = 0;
   private hits = 0;
+  private readonly aborts = new AbortHub();
 
   constructor(private readonly inner: Resolver) {}
 
@@ -41,7 +43,7 @@ export class CachingResolver implements Resolver {
         });
       }
       try {
-        return (await withSignal(entry, signal, type)) as DnsResult<T>;
+        return (await withSignal(entry, signal, type, this.aborts)) as DnsResult<T>;
       } catch (err) {
         if (round === 0 && isAbort(err) && !signal?.aborted) continue;
         throw err;
@@ -60,19 +62,23 @@ function isAbort(err: unknown): boolean {
 }
 
 /** Lets one caller stop waiting on a shared promise without cancelling it for the others. */
-function withSignal<R>(promise: Promise<R>, signal: AbortSignal | undefined, type: RRType): Promise<R> {
+function withSignal<R>(
+  promise: Promise<R>,
+  signal: AbortSignal | undefined,
+  type: RRType,
+  hub: AbortHub,
+): Promise<R> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(new DnsError('E_DNS_ABORTED', `${type} query aborted`));
   return new Promise<R>((resolve, reject) => {
-    const onAbort = (): void => reject(new DnsError('E_DNS_ABORTED', `${type} query aborted`));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unwatch = hub.watch(signal, () => reject(new DnsError('E_DNS_ABORTED', `${type} query aborted`)));
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        unwatch();
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        unwatch();
         reject(err);
       },
     );

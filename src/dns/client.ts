@@ -12,6 +12,7 @@ import {
   DNS_MAX_LABEL_LENGTH,
   DNS_MAX_NAME_LENGTH,
 } from '../core/limits.js';
+import { AbortHub } from './abort-hub.js';
 import { formatServer, systemServers, type DnsServer } from './servers.js';
 import type { DnsResult, QueryOptions, Resolver, RRType } from './types.js';
 import { resultFromPacket, wireName } from './wire.js';
@@ -71,6 +72,7 @@ export class DnsClient implements Resolver {
   private readonly udpSize: number;
   private readonly pending = new Map<number, Pending>();
   private readonly lanes: Partial<Record<Family, Lane>> = {};
+  private readonly aborts = new AbortHub();
   private idPool = Buffer.alloc(0);
   private idAt = 0;
 
@@ -114,7 +116,12 @@ export class DnsClient implements Resolver {
     for (const family of ['udp4', 'udp6'] as const) this.dropLane(family);
   }
 
-  private udpExchange(qname: string, type: RRType, target: Target, signal?: AbortSignal): Promise<DecodedPacket> {
+  private udpExchange(
+    qname: string,
+    type: RRType,
+    target: Target,
+    signal?: AbortSignal,
+  ): Promise<DecodedPacket> {
     return new Promise((resolve, reject) => {
       if (this.pending.size >= MAX_IN_FLIGHT) {
         reject(new DnsError('E_DNS_NETWORK', `too many DNS queries in flight to send a ${type} query`));
@@ -128,13 +135,12 @@ export class DnsClient implements Resolver {
         return;
       }
       const id = this.freeId();
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => finish(aborted(type));
+      let unwatch: (() => void) | undefined;
       const finish = (err: DnsError | null, packet?: DecodedPacket): void => {
         if (this.pending.get(id) !== entry) return;
         this.pending.delete(id);
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        unwatch?.();
         this.release(lane);
         if (err) reject(err);
         else resolve(packet as DecodedPacket);
@@ -142,8 +148,8 @@ export class DnsClient implements Resolver {
       const entry: Pending = { qname, type, target, finish };
       this.pending.set(id, entry);
       if (lane.inFlight++ === 0) lane.socket.ref();
-      timer = setTimeout(() => finish(timedOut(type, target, this.timeoutMs)), this.timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => finish(timedOut(type, target, this.timeoutMs)), this.timeoutMs);
+      if (signal) unwatch = this.aborts.watch(signal, () => finish(aborted(type)));
       const query = encodeQuery(id, qname, type, this.udpSize);
       try {
         lane.socket.send(query, target.port, target.host, (err) => {
@@ -155,28 +161,35 @@ export class DnsClient implements Resolver {
     });
   }
 
-  private tcpExchange(qname: string, type: RRType, target: Target, signal?: AbortSignal): Promise<DecodedPacket> {
+  private tcpExchange(
+    qname: string,
+    type: RRType,
+    target: Target,
+    signal?: AbortSignal,
+  ): Promise<DecodedPacket> {
     return new Promise((resolve, reject) => {
       const id = this.nextId();
       const socket = connect({ host: target.host, port: target.port });
       socket.setNoDelay(true);
       let buffered: Buffer = Buffer.alloc(0);
       let done = false;
-      const onAbort = (): void => finish(aborted(type));
+      let unwatch: (() => void) | undefined;
       const timer = setTimeout(() => finish(timedOut(type, target, this.timeoutMs, 'TCP')), this.timeoutMs);
       const finish = (err: DnsError | null, packet?: DecodedPacket): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        unwatch?.();
         socket.destroy();
         if (err) reject(err);
         else resolve(packet as DecodedPacket);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) unwatch = this.aborts.watch(signal, () => finish(aborted(type)));
       socket.on('error', (err) => finish(networkError(type, target, err, 'TCP')));
       socket.on('close', () =>
-        finish(new DnsError('E_DNS_NETWORK', `TCP connection to ${target.label} closed before the ${type} reply`)),
+        finish(
+          new DnsError('E_DNS_NETWORK', `TCP connection to ${target.label} closed before the ${type} reply`),
+        ),
       );
       socket.on('data', (chunk: Buffer) => {
         buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
@@ -342,7 +355,10 @@ function aborted(type: RRType): DnsError {
 }
 
 function timedOut(type: RRType, target: Target, ms: number, via = 'UDP'): DnsError {
-  return new DnsError('E_DNS_TIMEOUT', `no ${via} answer to ${type} query from ${target.label} within ${ms} ms`);
+  return new DnsError(
+    'E_DNS_TIMEOUT',
+    `no ${via} answer to ${type} query from ${target.label} within ${ms} ms`,
+  );
 }
 
 function malformed(type: RRType, target: Target, via: string): DnsError {
@@ -352,5 +368,7 @@ function malformed(type: RRType, target: Target, via: string): DnsError {
 function networkError(type: RRType, target: Target, err: unknown, via = 'UDP'): DnsError {
   const code = (err as { code?: unknown } | null)?.code;
   const why = typeof code === 'string' ? code : 'socket error';
-  return new DnsError('E_DNS_NETWORK', `${via} ${type} query to ${target.label} failed: ${why}`, { cause: err });
+  return new DnsError('E_DNS_NETWORK', `${via} ${type} query to ${target.label} failed: ${why}`, {
+    cause: err,
+  });
 }

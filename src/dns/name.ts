@@ -28,6 +28,9 @@ export function toAsciiDomain(input: string): AsciiDomainResult {
   if (Buffer.byteLength(name) === name.length) {
     // Plain ASCII: no IDN conversion, so the checks below can say precisely what is wrong.
     name = name.toLowerCase();
+    // A-labels must be valid punycode (RFC 5891 §5.4); a broken one is a typo, not a domain.
+    if (name.includes('xn--') && domainToASCII(name) === '')
+      return fail('is not a valid internationalised domain name');
   } else {
     const ascii = domainToASCII(name);
     if (ascii === '') return fail('is not a valid internationalised domain name');
@@ -50,19 +53,26 @@ export function isValidHostname(name: string): boolean {
   return labels.every((l) => l.length <= DNS_MAX_LABEL_LENGTH && LDH_LABEL.test(l));
 }
 
-/** Why an ASCII, lower-case name without trailing dot is unusable, or undefined when it is fine. */
-export function nameProblem(name: string): string | undefined {
+/**
+ * Why an ASCII, lower-case name without trailing dot is unusable, or undefined when it is fine.
+ * `allowNumericTld` admits names like `192.0.2.25` that are legal in DNS data (a broken MX target)
+ * but never a domain someone means to scan.
+ */
+export function nameProblem(name: string, options: { allowNumericTld?: boolean } = {}): string | undefined {
   if (name.length > DNS_MAX_NAME_LENGTH) return `is longer than ${DNS_MAX_NAME_LENGTH} characters`;
   const labels = name.split('.');
   for (const label of labels) {
     if (label === '') return 'has an empty label (two dots in a row, or a leading dot)';
-    if (label.length > DNS_MAX_LABEL_LENGTH) return `has a label longer than ${DNS_MAX_LABEL_LENGTH} characters`;
+    if (label.length > DNS_MAX_LABEL_LENGTH)
+      return `has a label longer than ${DNS_MAX_LABEL_LENGTH} characters`;
     if (!LDH_UNDERSCORE.test(label)) {
       return 'contains characters not allowed in a domain name (letters, digits, hyphen, underscore)';
     }
   }
   // No top-level domain is all digits (RFC 3696 §2); such names are mistyped or shortened IPs.
-  if (NUMERIC.test(labels[labels.length - 1] ?? '')) return 'ends in a numeric label, like an IP address';
+  if (!options.allowNumericTld && NUMERIC.test(labels[labels.length - 1] ?? '')) {
+    return 'ends in a numeric label, like an IP address';
+  }
   return undefined;
 }
 

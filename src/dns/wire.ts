@@ -136,7 +136,10 @@ function canonicalIPv6(text: string): string {
  * (the inverse of decoding); anything wider is sent as UTF-8.
  */
 export function textBytes(s: string): Buffer {
-  return /[^\u0000-\u00ff]/.test(s) ? Buffer.from(s, 'utf8') : Buffer.from(s, 'latin1');
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0xff) return Buffer.from(s, 'utf8');
+  }
+  return Buffer.from(s, 'latin1');
 }
 
 // A character-string holds at most 255 octets; longer text is split, as zone compilers do.

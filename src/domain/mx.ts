@@ -4,11 +4,15 @@
 import ipaddr from 'ipaddr.js';
 import type { Finding } from '../core/finding.js';
 import { MX_MAX_HOSTS_RESOLVED } from '../core/limits.js';
-import { finding } from '../core/make-finding.js';
+import { finding, type FindingInput } from '../core/make-finding.js';
 import type { DomainCheck, DomainContext } from './types.js';
 import { absolute, dnsLookup, lookupEvidence, type LookupOutcome } from './tag-list.js';
 
 const CONTROLS = ['availability.mail-routing'];
+
+function mk(id: string, input: Omit<FindingInput, 'id' | 'controls'>): Finding {
+  return finding({ id, controls: CONTROLS, ...input });
+}
 
 /** One MX target with what its address lookups returned. */
 export interface MxHost {
@@ -48,8 +52,12 @@ export function isIpLiteral(target: string): boolean {
   return ipaddr.IPv4.isValidFourPartDecimal(t) || (t.includes(':') && ipaddr.IPv6.isValid(t));
 }
 
-async function resolveHost(ctx: DomainContext, exchange: string, preference: number): Promise<MxHost> {
-  const host: MxHost = { exchange, preference, ipLiteral: isIpLiteral(exchange), addresses: [], cnames: [] };
+function bareHost(exchange: string): Omit<MxHost, 'preference'> {
+  return { exchange, ipLiteral: isIpLiteral(exchange), addresses: [], cnames: [] };
+}
+
+async function resolveHost(ctx: DomainContext, exchange: string): Promise<Omit<MxHost, 'preference'>> {
+  const host = bareHost(exchange);
   if (host.ipLiteral) return host;
   const [a, aaaa] = await Promise.all([dnsLookup(ctx, exchange, 'A'), dnsLookup(ctx, exchange, 'AAAA')]);
   host.a = a;
@@ -79,32 +87,30 @@ async function doLookupMx(ctx: DomainContext): Promise<MxLookup> {
   const out: MxLookup = { domain: ctx.domain, mx, hasNullMx: false, hosts: [], skipped: 0 };
   if (!mx.ok) return out;
   const targets = mx.result.answers
-    .map((r) => ({ exchange: r.data.exchange.replace(/\.+$/, '').toLowerCase(), preference: r.data.preference }))
+    .map((r) => ({
+      exchange: r.data.exchange.replace(/\.+$/, '').toLowerCase(),
+      preference: r.data.preference,
+    }))
     .sort((x, y) => x.preference - y.preference || x.exchange.localeCompare(y.exchange));
   out.hasNullMx = targets.some((t) => isNullTarget(t.exchange));
   const real = targets.filter((t) => !isNullTarget(t.exchange));
   // Duplicate targets are looked up once; the resolver cache would absorb them, but the host limit should not.
   const unique = [...new Set(real.map((t) => t.exchange))];
-  const resolved = new Map<string, Promise<MxHost>>();
-  for (const name of unique.slice(0, MX_MAX_HOSTS_RESOLVED)) {
-    const pref = real.find((t) => t.exchange === name)?.preference ?? 0;
-    resolved.set(name, resolveHost(ctx, name, pref));
-  }
+  const resolved = new Map(unique.slice(0, MX_MAX_HOSTS_RESOLVED).map((n) => [n, resolveHost(ctx, n)]));
   out.skipped = Math.max(0, unique.length - MX_MAX_HOSTS_RESOLVED);
   for (const t of real) {
-    const r = resolved.get(t.exchange);
-    const base = r ? await r : undefined;
-    out.hosts.push(
-      base
-        ? { ...base, preference: t.preference }
-        : { exchange: t.exchange, preference: t.preference, ipLiteral: isIpLiteral(t.exchange), addresses: [], cnames: [] },
-    );
+    const base = (await resolved.get(t.exchange)) ?? bareHost(t.exchange);
+    out.hosts.push({ ...base, preference: t.preference });
   }
   return out;
 }
 
 function hostEvidence(h: MxHost): Record<string, unknown> {
-  const ev: Record<string, unknown> = { exchange: absolute(h.exchange), preference: h.preference, addresses: h.addresses };
+  const ev: Record<string, unknown> = {
+    exchange: absolute(h.exchange),
+    preference: h.preference,
+    addresses: h.addresses,
+  };
   if (h.ipLiteral) ev.ipLiteral = true;
   if (h.cnames.length > 0) ev.cnames = h.cnames;
   if (h.a) ev.a = lookupEvidence(h.a);
@@ -127,27 +133,23 @@ export const mxCheck: DomainCheck = async (ctx) => {
   const mxEv = lookupEvidence(mx);
   if (!mx.ok) {
     return [
-      finding({
-        id: 'mx.present',
+      mk('mx.present', {
         status: 'error',
         severity: 'medium',
         title: 'MX records could not be looked up',
         detail: `The MX query for ${domain} could not be completed (${mx.reason}), so mail routing was not assessed.`,
         evidence: { mx: mxEv },
-        controls: CONTROLS,
       }),
     ];
   }
   if (mx.result.rcode === 'NXDOMAIN') {
     return [
-      finding({
-        id: 'mx.present',
+      mk('mx.present', {
         status: 'fail',
         severity: 'high',
         title: 'The domain does not exist in DNS',
         detail: `${domain} returned NXDOMAIN: no mail can be delivered to it, and anyone who registers it could receive mail meant for the organisation.`,
         evidence: { mx: mxEv },
-        controls: CONTROLS,
         remediation: `Register or delegate ${domain}, then publish:\n${mxRemediation(domain)}`,
       }),
     ];
@@ -155,13 +157,11 @@ export const mxCheck: DomainCheck = async (ctx) => {
   if (mx.result.answers.length === 0) return [await implicitMx(ctx, mxEv)];
 
   const out: Finding[] = [
-    finding({
-      id: 'mx.present',
+    mk('mx.present', {
       status: 'pass',
       title: 'The domain publishes MX records',
       detail: `${domain} has ${mx.result.answers.length} MX record(s).`,
       evidence: { mx: mxEv },
-      controls: CONTROLS,
     }),
   ];
   if (lk.hasNullMx) {
@@ -183,14 +183,12 @@ async function implicitMx(ctx: DomainContext, mxEv: unknown): Promise<Finding> {
       : unknown
         ? 'Senders fall back to the domain\u2019s own A/AAAA records (RFC 5321 §5.1 implicit MX), which could not be looked up.'
         : 'The domain has no A/AAAA records either, so senders have nowhere to deliver: mail to it bounces only after retrying for days.';
-  return finding({
-    id: 'mx.present',
+  return mk('mx.present', {
     status: 'warn',
     severity: 'medium',
     title: 'The domain publishes no MX record',
     detail: `${ctx.domain} has no MX record. ${fallback} Publish MX records, or a null MX if the domain receives no mail.`,
     evidence: { mx: mxEv, a: lookupEvidence(a), aaaa: lookupEvidence(aaaa) },
-    controls: CONTROLS,
     remediation: mxRemediation(ctx.domain),
   });
 }
@@ -200,37 +198,32 @@ function nullMxFinding(lk: MxLookup, mxEv: unknown): Finding {
   const nulls = answers.filter((r) => isNullTarget(r.data.exchange));
   const badPref = nulls.some((r) => r.data.preference !== 0);
   if (lk.hosts.length > 0 || nulls.length > 1) {
-    return finding({
-      id: 'mx.null',
+    return mk('mx.null', {
       status: 'fail',
       severity: 'high',
       title: 'A null MX is mixed with other MX records',
       detail:
         'RFC 7505 forbids publishing any other MX record next to a null MX ("0 ."). Senders disagree on what this means: some bounce all mail, others deliver to the remaining hosts.',
       evidence: { mx: mxEv },
-      controls: CONTROLS,
       remediation: `Remove the "MX 0 ." record if the domain receives mail, or keep only:\n${absolute(lk.domain)} 3600 IN MX 0 .`,
     });
   }
   if (badPref) {
-    return finding({
-      id: 'mx.null',
+    return mk('mx.null', {
       status: 'fail',
       severity: 'low',
       title: 'The null MX record has a non-zero preference',
-      detail: 'RFC 7505 defines the null MX as preference 0 with target "."; other preferences are not recognised by every sender.',
+      detail:
+        'RFC 7505 defines the null MX as preference 0 with target "."; other preferences are not recognised by every sender.',
       evidence: { mx: mxEv },
-      controls: CONTROLS,
       remediation: `${absolute(lk.domain)} 3600 IN MX 0 .`,
     });
   }
-  return finding({
-    id: 'mx.null',
+  return mk('mx.null', {
     status: 'info',
     title: 'The domain accepts no mail (null MX)',
     detail: `${lk.domain} publishes the RFC 7505 null MX "0 .": senders reject mail to it immediately instead of retrying. This is correct for domains that never receive mail.`,
     evidence: { mx: mxEv },
-    controls: CONTROLS,
   });
 }
 
@@ -239,13 +232,11 @@ function targetFinding(lk: MxLookup): Finding {
   const aliases = lk.hosts.filter((h) => !h.ipLiteral && h.cnames.length > 0).map((h) => h.exchange);
   const evidence = { hosts: lk.hosts.map(hostEvidence) };
   if (literals.length === 0 && aliases.length === 0) {
-    return finding({
-      id: 'mx.target',
+    return mk('mx.target', {
       status: 'pass',
       title: 'MX targets are host names',
       detail: 'Every MX target is a host name with its own address records (no IP literal, no CNAME alias).',
       evidence,
-      controls: CONTROLS,
     });
   }
   const problems: string[] = [];
@@ -267,14 +258,12 @@ function targetFinding(lk: MxLookup): Finding {
         : `; replace ${absolute(h.exchange)} by the canonical name it points to:\n${absolute(lk.domain)} 3600 IN MX ${h.preference} ${canonicalOf(h)}`,
     )
     .join('\n');
-  return finding({
-    id: 'mx.target',
+  return mk('mx.target', {
     status: 'fail',
     severity: 'medium',
     title: 'Some MX targets are not plain host names',
     detail: `${problems.join('. ')}.`,
     evidence,
-    controls: CONTROLS,
     remediation: fix,
   });
 }
@@ -308,13 +297,20 @@ function resolvesFinding(lk: MxLookup): Finding {
     const r = resolution(h);
     by.set(r, [...(by.get(r) ?? []), h.exchange]);
   }
-  const bad = [...(by.get('nxdomain') ?? []), ...(by.get('no-address') ?? []), ...(by.get('ip-literal') ?? [])];
+  const bad = [
+    ...(by.get('nxdomain') ?? []),
+    ...(by.get('no-address') ?? []),
+    ...(by.get('ip-literal') ?? []),
+  ];
   const errors = by.get('error') ?? [];
   const notChecked = by.get('not-checked') ?? [];
-  const evidence = { hosts: [...unique.values()].map((h) => ({ ...hostEvidence(h), resolution: resolution(h) })) };
+  const evidence = {
+    hosts: [...unique.values()].map((h) => ({ ...hostEvidence(h), resolution: resolution(h) })),
+  };
   const notes: string[] = [];
   if (errors.length > 0) notes.push(`lookups failed for ${errors.join(', ')}`);
-  if (notChecked.length > 0) notes.push(`${notChecked.length} host(s) beyond the first ${MX_MAX_HOSTS_RESOLVED} were not looked up`);
+  if (notChecked.length > 0)
+    notes.push(`${notChecked.length} host(s) beyond the first ${MX_MAX_HOSTS_RESOLVED} were not looked up`);
   const tail = notes.length > 0 ? ` Not assessed: ${notes.join('; ')}.` : '';
   if (bad.length > 0) {
     const parts: string[] = [];
@@ -326,37 +322,35 @@ function resolvesFinding(lk: MxLookup): Finding {
     group('no-address', 'no A or AAAA record');
     group('ip-literal', 'IP literal instead of a host name');
     const all = bad.length === unique.size;
-    return finding({
-      id: 'mx.resolves',
+    return mk('mx.resolves', {
       status: 'fail',
       severity: all ? 'high' : 'medium',
       title: all ? 'No MX host has an address: mail cannot be delivered' : 'Some MX hosts have no address',
-      detail: `${parts.join('; ')}. Senders skip such hosts${all ? ', so every message bounces' : ' and lose redundancy'}; a dangling name that someone else registers would receive the mail.${tail}`,
+      detail: `${parts.join('; ')}. Senders skip such hosts${all ? ', so every message bounces' : ' and lose redundancy'}.${by.has('nxdomain') ? ' If a missing name lies in a domain that lapses, whoever registers it receives the mail.' : ''}${tail}`,
       evidence,
-      controls: CONTROLS,
       remediation: bad
-        .map((h) => `${absolute(h)} 3600 IN A <address of the mail server>\n; or remove the MX record pointing to ${absolute(h)}`)
+        .map((h) =>
+          isIpLiteral(h)
+            ? `; ${h}: publish a host name instead (see mx.target)`
+            : `${absolute(h)} 3600 IN A <address of the mail server>\n; or remove the MX record pointing to ${absolute(h)}`,
+        )
         .join('\n'),
     });
   }
   if (errors.length > 0) {
-    return finding({
-      id: 'mx.resolves',
+    return mk('mx.resolves', {
       status: 'error',
       severity: 'medium',
       title: 'MX host addresses could not all be looked up',
       detail: `The address lookups of some MX hosts could not be completed.${tail}`,
       evidence,
-      controls: CONTROLS,
     });
   }
-  return finding({
-    id: 'mx.resolves',
+  return mk('mx.resolves', {
     status: 'pass',
     title: 'Every MX host has an address',
     detail: `Each MX host has at least one A or AAAA record.${tail}`,
     evidence,
-    controls: CONTROLS,
   });
 }
 
@@ -366,32 +360,34 @@ function prioritiesFinding(lk: MxLookup, mxEv: unknown): Finding {
   const dups = [...counts].filter(([, n]) => n > 1).map(([h]) => h);
   const prefs = [...new Set(lk.hosts.map((h) => h.preference))].sort((a, b) => a - b);
   const primary = lk.hosts.filter((h) => h.preference === prefs[0]).map((h) => h.exchange);
-  const backups = lk.hosts.filter((h) => h.preference !== prefs[0]).map((h) => `${h.exchange} (${h.preference})`);
+  const backups = lk.hosts
+    .filter((h) => h.preference !== prefs[0])
+    .map((h) => `${h.exchange} (${h.preference})`);
   const evidence = { mx: mxEv, primary, backups };
   if (dups.length > 0) {
-    return finding({
-      id: 'mx.priorities',
+    return mk('mx.priorities', {
       status: 'warn',
       severity: 'low',
       title: 'The same MX target is listed more than once',
-      detail: `${dups.join(', ')} appear(s) in several MX records; the duplicates add no redundancy and hide which preference is meant.`,
+      detail: `Listed in more than one MX record: ${dups.join(', ')}. The duplicates add no redundancy and hide which preference is meant.`,
       evidence,
-      controls: CONTROLS,
-      remediation: dups.map((d) => `; keep a single record for ${absolute(d)}, e.g.\n${absolute(lk.domain)} 3600 IN MX 10 ${absolute(d)}`).join('\n'),
+      remediation: dups
+        .map(
+          (d) =>
+            `; keep a single record for ${absolute(d)}, e.g.\n${absolute(lk.domain)} 3600 IN MX 10 ${absolute(d)}`,
+        )
+        .join('\n'),
     });
   }
   if (backups.length > 0) {
-    return finding({
-      id: 'mx.priorities',
+    return mk('mx.priorities', {
       status: 'info',
       title: 'The domain has backup MX hosts',
       detail: `Primary: ${primary.join(', ')}; backup: ${backups.join(', ')}. Backup MX hosts receive the same personal data and are often less protected (spam filtering, TLS, retention): hold them to the same standard and include them in the record of processing.`,
       evidence,
-      controls: CONTROLS,
     });
   }
-  return finding({
-    id: 'mx.priorities',
+  return mk('mx.priorities', {
     status: 'pass',
     title: 'MX priorities are consistent',
     detail:
@@ -399,6 +395,5 @@ function prioritiesFinding(lk: MxLookup, mxEv: unknown): Finding {
         ? `All ${primary.length} MX hosts share preference ${prefs[0]}; senders spread mail across them.`
         : 'A single MX host is published.',
     evidence,
-    controls: CONTROLS,
   });
 }

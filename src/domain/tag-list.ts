@@ -30,6 +30,8 @@ export interface TagList {
 export interface TagListOptions {
   /** Fold tag names to lower case (DMARC and TLS-RPT names are case-insensitive ABNF literals). */
   lowerCaseNames?: boolean;
+  /** Tag-name grammar; RFC 6376's by default. MTA-STS and TLS-RPT extension names also allow `-` and `.`. */
+  namePattern?: RegExp;
 }
 
 // RFC 6376 FWS/WSP, without the obsolete forms: space, tab and line breaks.
@@ -61,7 +63,7 @@ export function parseTagList(text: string, options: TagListOptions = {}): TagLis
     }
     let name = trimFws(segment.slice(0, eq));
     const value = trimFws(segment.slice(eq + 1));
-    if (!TAG_NAME.test(name)) {
+    if (!(options.namePattern ?? TAG_NAME).test(name)) {
       problems.push({ kind: 'bad-name', segment });
       return;
     }
@@ -92,8 +94,7 @@ export function describeTagProblem(p: TagProblem): string {
 
 /** A query that either produced an answer (NOERROR or NXDOMAIN) or could not be completed, and why. */
 export type LookupOutcome<T extends RRType> =
-  | { ok: true; result: DnsResult<T> }
-  | { ok: false; name: string; type: T; reason: string; rcode?: string };
+  { ok: true; result: DnsResult<T> } | { ok: false; name: string; type: T; reason: string; rcode?: string };
 
 /**
  * Queries through the context's resolver, turning thrown DnsErrors and SERVFAIL/REFUSED-style rcodes
@@ -167,10 +168,17 @@ const TXT_CHUNK = 255;
 
 /** A TXT record in zone-file form, split into 255-octet strings and escaped, ready to paste. */
 export function zoneTxt(name: string, text: string, ttl = 3600): string {
-  const chunks: string[] = [];
-  const bytes = Buffer.from(text, 'utf8');
-  for (let i = 0; i < bytes.length || chunks.length === 0; i += TXT_CHUNK) {
-    chunks.push(bytes.subarray(i, i + TXT_CHUNK).toString('utf8'));
+  // Split on code points so a multi-byte character never straddles two strings.
+  const chunks: string[] = [''];
+  let size = 0;
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (size + n > TXT_CHUNK) {
+      chunks.push('');
+      size = 0;
+    }
+    chunks[chunks.length - 1] += ch;
+    size += n;
   }
   const quoted = chunks.map((c) => `"${c.replace(/["\\]/g, '\\$&')}"`).join(' ');
   return `${absolute(name)} ${ttl} IN TXT ${quoted}`;

@@ -1,29 +1,29 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the real-server DNS system test needs: NSD (authoritative),
 # unbound (validating resolver), ldnsutils (keygen, signing, DS) and bind9-dnsutils (dig, delv).
-# Idempotent: does nothing when every tool is already present. Needs root to install.
+# Idempotent: does nothing when every package is already installed. Needs root to install.
 set -euo pipefail
 
 PACKAGES=(nsd unbound ldnsutils bind9-dnsutils)
-# One binary per package: dpkg status alone can say "installed" for a half-configured package.
-TOOLS=(nsd unbound ldns-signzone dig)
+# Binaries the tests run; checked after installing, as a half-configured package can still say "installed".
+TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds dig delv)
 
-missing_tools() {
-  local t
-  for t in "${TOOLS[@]}"; do
-    if ! command -v "$t" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$t" ]; then
-      printf '%s\n' "$t"
-    fi
-  done
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
-if [ -z "$(missing_tools)" ]; then
-  echo "setup: nsd, unbound, ldnsutils and bind9-dnsutils already installed"
+MISSING=()
+for p in "${PACKAGES[@]}"; do
+  installed "$p" || MISSING+=("$p")
+done
+
+if [ "${#MISSING[@]}" -eq 0 ]; then
+  echo "setup: ${PACKAGES[*]} already installed"
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "setup: missing tools ($(missing_tools | tr '\n' ' ')) and not root; install: ${PACKAGES[*]}" >&2
+  echo "setup: missing packages (${MISSING[*]}) and not root: run this script as root" >&2
   exit 1
 fi
 
@@ -49,16 +49,22 @@ chmod 755 "$POLICY"
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+apt-get install -y -q --no-install-recommends "${MISSING[@]}"
 
-# Some packages enable their units for the next boot even when policy-rc.d stops them starting now;
-# a system resolver on port 53 is not wanted on a test machine. Best effort: no systemd in containers.
+# The packages enable their units for the next boot even though policy-rc.d kept them from starting
+# now. Disable only the ones this script installed: a resolver someone set up on purpose stays as it was.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  systemctl disable --now nsd unbound >/dev/null 2>&1 || true
+  for p in "${MISSING[@]}"; do
+    case "$p" in
+      nsd | unbound) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
+    esac
+  done
 fi
 
-if [ -n "$(missing_tools)" ]; then
-  echo "setup: still missing after install: $(missing_tools | tr '\n' ' ')" >&2
-  exit 1
-fi
-echo "setup: installed ${PACKAGES[*]}"
+for t in "${TOOLS[@]}"; do
+  if ! command -v "$t" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$t" ]; then
+    echo "setup: $t still missing after installing ${MISSING[*]}" >&2
+    exit 1
+  fi
+done
+echo "setup: installed ${MISSING[*]}"

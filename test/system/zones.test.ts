@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZONES_YAML } from './stack-zones.js';
@@ -88,6 +91,22 @@ describe('scenario records', () => {
     for (const z of zones) {
       const types = parseRecords(z.records).map((r) => `${r.name} ${r.type}`);
       expect(types).toEqual(expect.arrayContaining(['@ MX', 'mx1 A', '@ TXT', '_dmarc TXT']));
+    }
+  });
+});
+
+describe('scenario files', () => {
+  it('refuses failure modes, which NSD cannot serve', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mailcomply-zones-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      await writeFile(
+        file,
+        'zones:\n  - name: a.example\n    failures: { a.example: timeout }\n    records: "@ A 127.0.0.1"\n',
+      );
+      await expect(loadScenarioZones(file)).rejects.toThrow(/failures/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

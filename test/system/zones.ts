@@ -17,21 +17,30 @@ export interface RecordLine {
   rdata: string;
 }
 
-const zoneSchema = z.object({
-  name: z
-    .string()
-    .regex(
-      /^[a-z0-9-]+(\.[a-z0-9-]+)+$/,
-      'zone name must be a lower-case multi-label name without trailing dot',
-    ),
-  signed: z.boolean().default(false),
-  records: z.string(),
-});
+// Same fields as the lab's scenario format, except `failures`: NSD serves what is in the zone file and
+// cannot play timeouts or SERVFAILs, so a scenario that needs them does not belong on the real servers.
+const zoneSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9-]+(\.[a-z0-9-]+)+$/,
+        'zone name must be a lower-case multi-label name without trailing dot',
+      ),
+    description: z.string().optional(),
+    signed: z.boolean().default(false),
+    scan: z.boolean().optional(),
+    expect: z.unknown().optional(),
+    records: z.string(),
+  })
+  .strict();
 
-const scenarioSchema = z.object({
-  description: z.string().optional(),
-  zones: z.array(zoneSchema).min(1),
-});
+const scenarioSchema = z
+  .object({
+    description: z.string().optional(),
+    zones: z.array(zoneSchema).min(1),
+  })
+  .strict();
 
 /** Default TTL for records that do not give one; short so a rerun never meets stale data. */
 export const DEFAULT_TTL = 300;
@@ -43,7 +52,7 @@ const RECORD_LINE = /^(\S+)\s+(?:(\d+)\s+)?(?:IN\s+)?([A-Za-z][A-Za-z0-9]*)\s+(\
 export async function loadScenarioZones(path: string): Promise<ScenarioZone[]> {
   const parsed = scenarioSchema.parse(parse(await readFile(path, 'utf8')));
   for (const zone of parsed.zones) parseRecords(zone.records);
-  return parsed.zones;
+  return parsed.zones.map(({ name, signed, records }) => ({ name, signed, records }));
 }
 
 /** Parses the `records` block of a scenario zone; blank lines and `;` comments are skipped. */

@@ -2,7 +2,14 @@
  * DMARC policy discovery (RFC 7489 §6.6.3): `_dmarc.<domain>`, then `_dmarc.<organisational domain>`.
  */
 import type { DomainContext } from '../types.js';
-import { dnsLookup, lookupEvidence, suggestedTtl, txtTexts, zoneTxt, type LookupOutcome } from '../tag-list.js';
+import {
+  dnsLookup,
+  lookupEvidence,
+  suggestedTtl,
+  txtTexts,
+  zoneTxt,
+  type LookupOutcome,
+} from '../tag-list.js';
 import { hasMisplacedVersion, isDmarcRecord, renderDmarc, type DmarcRecord } from './parse.js';
 import { orgDomain } from './uri.js';
 
@@ -73,10 +80,27 @@ export function discoveryEvidence(d: DmarcDiscovery): Record<string, unknown>[] 
   return d.lookups.map(lookupEvidence);
 }
 
-/** The corrected record at the policy domain, in zone-file form. */
+/** Changes that remove what receivers would ignore or reject: unknown tags, bad values, malformed URIs. */
+export function cleanChanges(rec: DmarcRecord): Record<string, string | undefined> {
+  const changes: Record<string, string | undefined> = {};
+  for (const t of rec.unknownTags) changes[t] = undefined;
+  for (const p of rec.problems) {
+    if (p.kind !== 'bad-value' || !p.tag) continue;
+    if (p.tag === 'rua' || p.tag === 'ruf') {
+      const good = rec[p.tag].filter((u) => !u.problem).map((u) => u.raw);
+      changes[p.tag] = good.length > 0 ? good.join(',') : undefined;
+    } else if (p.tag === 'p') changes.p = rec.policy ?? 'none';
+    else changes[p.tag] = undefined;
+  }
+  if (rec.p === undefined && changes.p === undefined) changes.p = rec.policy ?? 'none';
+  return changes;
+}
+
+/** The record at the policy domain with `changes` applied on top of the clean-up, in zone-file form. */
 export function dmarcFix(f: DmarcFacts, changes: Record<string, string | undefined>): string {
   const last = f.discovery.lookups[f.discovery.lookups.length - 1];
-  return zoneTxt(`_dmarc.${f.discovery.policyDomain}`, renderDmarc(f.rec, changes), suggestedTtl(last));
+  const all = { ...cleanChanges(f.rec), ...changes };
+  return zoneTxt(`_dmarc.${f.discovery.policyDomain}`, renderDmarc(f.rec, all), suggestedTtl(last));
 }
 
 /** The default aggregate-report address suggested in remediations. */

@@ -54,7 +54,22 @@ export interface DmarcRecord {
   problems: DmarcProblem[];
 }
 
-const KNOWN_TAGS = new Set(['v', 'p', 'sp', 'np', 'pct', 'adkim', 'aspf', 'fo', 'rf', 'ri', 'rua', 'ruf', 'psd', 't']);
+const KNOWN_TAGS = new Set([
+  'v',
+  'p',
+  'sp',
+  'np',
+  'pct',
+  'adkim',
+  'aspf',
+  'fo',
+  'rf',
+  'ri',
+  'rua',
+  'ruf',
+  'psd',
+  't',
+]);
 const POLICIES = new Set<string>(['none', 'quarantine', 'reject']);
 const FO_VALUES = new Set(['0', '1', 'd', 's']);
 
@@ -97,7 +112,8 @@ export function parseDmarc(text: string): DmarcRecord {
   };
 
   const v = list.map.get('v');
-  if (v === undefined) problems.push({ kind: 'missing-version', tag: 'v', message: 'the record has no v=DMARC1 tag' });
+  if (v === undefined)
+    problems.push({ kind: 'missing-version', tag: 'v', message: 'the record has no v=DMARC1 tag' });
   else if (!/^[ \t\r\n]*v[ \t\r\n]*=/i.test(text)) {
     problems.push({ kind: 'version-not-first', tag: 'v', message: 'v=DMARC1 must be the first tag' });
   }
@@ -116,7 +132,8 @@ export function parseDmarc(text: string): DmarcRecord {
   rec.p = policyTag('p');
   rec.sp = policyTag('sp');
   rec.np = policyTag('np');
-  if (!list.map.has('p')) problems.push({ kind: 'missing-policy', tag: 'p', message: 'the required p= tag is missing' });
+  if (!list.map.has('p'))
+    problems.push({ kind: 'missing-policy', tag: 'p', message: 'the required p= tag is missing' });
 
   const pct = list.map.get('pct');
   if (pct !== undefined) {
@@ -157,10 +174,12 @@ export function parseDmarc(text: string): DmarcRecord {
   for (const tag of ['psd', 't'] as const) {
     const raw = list.map.get(tag);
     const allowed = tag === 'psd' ? ['y', 'n', 'u'] : ['y', 'n'];
-    if (raw !== undefined && !allowed.includes(raw.toLowerCase())) bad(tag, `${tag}=${raw} is not one of ${allowed.join(', ')}`);
+    if (raw !== undefined && !allowed.includes(raw.toLowerCase()))
+      bad(tag, `${tag}=${raw} is not one of ${allowed.join(', ')}`);
   }
   rec.unknownTags = list.tags.filter((t) => !KNOWN_TAGS.has(t.name)).map((t) => t.name);
-  for (const t of rec.unknownTags) problems.push({ kind: 'unknown-tag', tag: t, message: `unknown tag "${t}" (ignored by receivers)` });
+  for (const t of rec.unknownTags)
+    problems.push({ kind: 'unknown-tag', tag: t, message: `unknown tag "${t}" (ignored by receivers)` });
 
   // RFC 7489 §6.6.3: an invalid or missing p, or an invalid sp, degrades to p=none when a valid rua exists.
   const spInvalid = list.map.has('sp') && rec.sp === undefined;
@@ -183,7 +202,10 @@ export function seriousProblems(rec: DmarcRecord): DmarcProblem[] {
  * The record with some tags changed (`undefined` removes a tag), `v=DMARC1` first and the rest in
  * published order; new tags go after `p`/`sp`. Used to write exact remediations.
  */
-export function renderDmarc(rec: DmarcRecord | undefined, changes: Record<string, string | undefined>): string {
+export function renderDmarc(
+  rec: DmarcRecord | undefined,
+  changes: Record<string, string | undefined>,
+): string {
   const out: [string, string][] = [['v', 'DMARC1']];
   const seen = new Set<string>(['v']);
   for (const t of rec?.tags ?? []) {

@@ -24,18 +24,6 @@ export function syntaxFinding(f: DmarcFacts): Finding {
       controls: CONTROLS,
     });
   }
-  const changes: Record<string, string | undefined> = {};
-  for (const t of unknown) changes[t] = undefined;
-  for (const p of serious) {
-    if (p.kind !== 'bad-value' || !p.tag) continue;
-    if (p.tag === 'rua' || p.tag === 'ruf') {
-      const good = rec[p.tag].filter((u) => !u.problem).map((u) => u.raw);
-      changes[p.tag] = good.length > 0 ? good.join(',') : undefined;
-    } else if (p.tag === 'p') {
-      changes.p = rec.policy ?? 'none';
-    } else changes[p.tag] = undefined;
-  }
-  if (rec.p === undefined && changes.p === undefined) changes.p = rec.policy ?? 'none';
   const versionBroken = serious.some((p) => p.kind === 'bad-version' || p.kind === 'version-not-first');
   return finding({
     id: 'dmarc.syntax',
@@ -47,7 +35,7 @@ export function syntaxFinding(f: DmarcFacts): Finding {
     }`,
     evidence: { ...f.evidence, problems: rec.problems },
     controls: CONTROLS,
-    remediation: dmarcFix(f, changes),
+    remediation: dmarcFix(f, {}),
   });
 }
 
@@ -72,7 +60,11 @@ export function policyFinding(f: DmarcFacts): Finding {
       remediation: `${dmarcFix(f, { p: 'reject', sp: undefined, rua: defaultRua(d) })}\n${STEP_NOTE}`,
     });
   }
-  const base = { id: 'dmarc.policy', evidence: { ...f.evidence, appliedPolicy: applied }, controls: CONTROLS };
+  const base = {
+    id: 'dmarc.policy',
+    evidence: { ...f.evidence, appliedPolicy: applied },
+    controls: CONTROLS,
+  };
   if (applied === 'none') {
     return finding({
       ...base,
@@ -102,7 +94,8 @@ export function policyFinding(f: DmarcFacts): Finding {
 /** `dmarc.subdomain-policy`: whether `sp` weakens the policy for subdomains. */
 export function subdomainFinding(f: DmarcFacts): Finding {
   const { rec } = f;
-  const weaker = rec.p !== undefined && rec.sp !== undefined && POLICY_STRENGTH[rec.sp] < POLICY_STRENGTH[rec.p];
+  const weaker =
+    rec.p !== undefined && rec.sp !== undefined && POLICY_STRENGTH[rec.sp] < POLICY_STRENGTH[rec.p];
   if (weaker) {
     return finding({
       id: 'dmarc.subdomain-policy',
@@ -135,7 +128,12 @@ export function pctFinding(f: DmarcFacts): Finding {
   const applied: DmarcPolicy | null = f.discovery.inherited ? rec.subdomainPolicy : rec.policy;
   const base = { id: 'dmarc.pct', evidence: { ...f.evidence, pct: rec.pct }, controls: CONTROLS };
   if (rec.pct === 100) {
-    return finding({ ...base, status: 'pass', title: 'The DMARC policy applies to all mail', detail: 'pct is 100 (the default).' });
+    return finding({
+      ...base,
+      status: 'pass',
+      title: 'The DMARC policy applies to all mail',
+      detail: 'pct is 100 (the default).',
+    });
   }
   if (applied === 'none' || applied === null) {
     return finding({

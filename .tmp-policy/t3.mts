@@ -1,0 +1,14 @@
+import { createLabCa } from '../src/lab/ca.js';
+import { labDialer } from '../src/lab/dialer.js';
+import { MemoryResolver } from '../src/dns/memory-resolver.js';
+import { startPolicyHttps, serve } from '../test/unit/support/policy-https.js';
+import { fetchMtaStsPolicy } from '../src/domain/mta-sts/fetch.js';
+const ca = await createLabCa();
+const https = await startPolicyHttps({ 'mta-sts.good.test': { cert: 'wrong-name', handle: serve('version: STSv1\n') } }, ca);
+console.log('server', https.port);
+const resolver = new MemoryResolver({ records: [{ name: 'mta-sts.good.test', type: 'A', ttl: 1, data: '127.0.0.2' }], signedZones: [] });
+const dialer = labDialer(new Map([['127.0.0.2', new Map([[443, https.port]])]]));
+const r = await fetchMtaStsPolicy('good.test', { resolver, dialer, ca: [ca.certPem] });
+console.log(r.ok, r.ok ? '' : r.reason);
+await https.close();
+console.log('closed');

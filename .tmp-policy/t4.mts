@@ -1,0 +1,18 @@
+import { createLabCa } from '../src/lab/ca.js';
+import { startPolicyHttps, serve } from '../test/unit/support/policy-https.js';
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { once } from 'node:events';
+const mode = process.argv[2];
+const ca = await createLabCa();
+const https = await startPolicyHttps({ 'mta-sts.good.test': { cert: 'wrong-name', handle: serve('version: STSv1\n') } }, ca);
+const raw = connect(https.port, '127.0.0.1');
+await once(raw, 'connect');
+const tls = tlsConnect({ socket: raw, servername: 'mta-sts.good.test', ca: [ca.certPem], rejectUnauthorized: false });
+await once(tls, 'secureConnect');
+console.log('authorized', tls.authorized, tls.authorizationError);
+if (mode === 'peer') tls.getPeerCertificate(true);
+if (mode === 'peer0') tls.getPeerCertificate();
+tls.destroy(); raw.destroy();
+await https.close();
+console.log('closed');

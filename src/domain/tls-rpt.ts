@@ -1,0 +1,139 @@
+/**
+ * SMTP TLS reporting (RFC 8460 §3): the `_smtp._tls` TXT record that tells senders where to report
+ * failures to negotiate an encrypted, authenticated session.
+ */
+import type { Finding } from '../core/finding.js';
+import { finding } from '../core/make-finding.js';
+import { orgDomain, parseReportUriList, type ReportUri } from './dmarc/uri.js';
+import type { DomainCheck } from './types.js';
+import {
+  describeTagProblem,
+  dnsLookup,
+  lookupEvidence,
+  parseTagList,
+  suggestedTtl,
+  txtTexts,
+  zoneTxt,
+} from './tag-list.js';
+
+const CONTROLS = ['transport.tls-reporting'];
+
+/** True when a TXT string is a TLS-RPT record candidate: it starts with `v=TLSRPTv1` (RFC 8460 §3). */
+export function isTlsRptRecord(text: string): boolean {
+  return /^v=TLSRPTv1[ \t]*(;|$)/.test(text);
+}
+
+/** A TLS-RPT record's reporting URIs and what is wrong with it. Never throws. */
+export function parseTlsRpt(text: string): { rua: ReportUri[]; problems: string[] } {
+  // RFC 8460 §3: tlsrpt-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
+  const list = parseTagList(text, { namePattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/ });
+  const problems = list.problems.map(describeTagProblem);
+  if (list.tags[0]?.name !== 'v' || list.tags[0].value !== 'TLSRPTv1')
+    problems.push('the record must start with v=TLSRPTv1');
+  const raw = list.map.get('rua');
+  if (raw === undefined) return { rua: [], problems: [...problems, 'the required rua= field is missing'] };
+  const rua = parseReportUriList(raw, false);
+  for (const u of rua) {
+    if (u.problem) problems.push(`rua URI "${u.raw}": ${u.problem}`);
+    else if (u.scheme !== 'mailto' && u.scheme !== 'https') {
+      problems.push(`rua URI "${u.raw}": only mailto: and https: are defined (RFC 8460 §3)`);
+    }
+  }
+  return { rua, problems };
+}
+
+/** TLS-RPT checks (`tls-rpt.record`, `tls-rpt.rua`). */
+export const tlsRptCheck: DomainCheck = async (ctx) => {
+  const name = `_smtp._tls.${ctx.domain}`;
+  const lookup = await dnsLookup(ctx, name, 'TXT');
+  const evidence = { lookup: lookupEvidence(lookup) };
+  const example = zoneTxt(
+    name,
+    `v=TLSRPTv1; rua=mailto:tls-reports@${orgDomain(ctx.domain)}`,
+    suggestedTtl(lookup),
+  );
+  if (!lookup.ok) {
+    return [
+      finding({
+        id: 'tls-rpt.record',
+        status: 'error',
+        severity: 'low',
+        title: 'The TLS reporting record could not be looked up',
+        detail: `The TXT query for ${name} could not be completed (${lookup.reason}); TLS reporting was not assessed.`,
+        evidence,
+        controls: CONTROLS,
+      }),
+    ];
+  }
+  const records = txtTexts(lookup.result).filter(isTlsRptRecord);
+  if (records.length === 0) {
+    return [
+      finding({
+        id: 'tls-rpt.record',
+        status: 'warn',
+        severity: 'low',
+        title: 'Failures to encrypt inbound mail are not reported (no TLS-RPT)',
+        detail: `There is no TXT record starting with v=TLSRPTv1 at ${name}. Senders that cannot set up TLS with the MX hosts (expired certificate, stripped STARTTLS, MTA-STS mismatch) have nowhere to report it, so such failures go unnoticed.`,
+        evidence,
+        controls: CONTROLS,
+        remediation: example,
+      }),
+    ];
+  }
+  if (records.length > 1) {
+    return [
+      finding({
+        id: 'tls-rpt.record',
+        status: 'fail',
+        severity: 'low',
+        title: 'More than one TLS reporting record is published',
+        detail: `${name} has ${records.length} records starting with v=TLSRPTv1; RFC 8460 §3 tells senders to send no reports then.`,
+        evidence: { ...evidence, records },
+        controls: CONTROLS,
+        remediation: `; keep exactly one record, e.g.\n${example}`,
+      }),
+    ];
+  }
+  const record = records[0] ?? '';
+  const { rua, problems } = parseTlsRpt(record);
+  const out: Finding[] = [
+    finding({
+      id: 'tls-rpt.record',
+      status: 'pass',
+      title: 'A TLS reporting record is published',
+      detail: `${name} holds one TLS-RPT record.`,
+      evidence: { ...evidence, record },
+      controls: CONTROLS,
+    }),
+  ];
+  const good = rua.filter((u) => !u.problem && (u.scheme === 'mailto' || u.scheme === 'https'));
+  if (problems.length > 0) {
+    out.push(
+      finding({
+        id: 'tls-rpt.rua',
+        status: 'fail',
+        severity: 'low',
+        title: 'The TLS reporting record is malformed',
+        detail: `${problems.join('; ')}.${good.length === 0 ? ' No report can be delivered.' : ''}`,
+        evidence: { record, rua, problems },
+        controls: CONTROLS,
+        remediation:
+          good.length > 0
+            ? zoneTxt(name, `v=TLSRPTv1; rua=${good.map((u) => u.raw).join(',')}`, suggestedTtl(lookup))
+            : example,
+      }),
+    );
+  } else {
+    out.push(
+      finding({
+        id: 'tls-rpt.rua',
+        status: 'pass',
+        title: 'TLS failure reports have a valid destination',
+        detail: `Reports go to ${good.map((u) => `${u.scheme}: ${u.domain ?? ''}`).join(', ')}.`,
+        evidence: { record, rua },
+        controls: CONTROLS,
+      }),
+    );
+  }
+  return out;
+};
