@@ -12,6 +12,16 @@ export class AbortHub {
 
   /** Calls `onAbort` once when `signal` aborts; the returned function stops watching (idempotent). */
   watch(signal: AbortSignal, onAbort: () => void): () => void {
+    if (signal.aborted) {
+      // An aborted signal fires no more events; report it asynchronously, like a late abort.
+      let live = true;
+      queueMicrotask(() => {
+        if (live) onAbort();
+      });
+      return () => {
+        live = false;
+      };
+    }
     let entry = this.watched.get(signal);
     if (!entry) {
       const callbacks = new Set<() => void>();

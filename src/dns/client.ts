@@ -1,19 +1,25 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { connect, isIPv6 } from 'node:net';
-import dnsPacket from 'dns-packet';
 import type { DecodedPacket } from 'dns-packet';
-import ipaddr from 'ipaddr.js';
 import { DnsError } from '../core/errors.js';
-import {
-  DNS_DEFAULT_RETRIES,
-  DNS_DEFAULT_TIMEOUT_MS,
-  DNS_EDNS_UDP_SIZE,
-  DNS_MAX_LABEL_LENGTH,
-  DNS_MAX_NAME_LENGTH,
-} from '../core/limits.js';
+import { DNS_DEFAULT_RETRIES, DNS_DEFAULT_TIMEOUT_MS, DNS_EDNS_UDP_SIZE } from '../core/limits.js';
 import { AbortHub } from './abort-hub.js';
-import { formatServer, systemServers, type DnsServer } from './servers.js';
+import {
+  aborted,
+  decodeReply,
+  encodeQuery,
+  malformed,
+  matchesQuestion,
+  networkError,
+  queryableName,
+  sameHost,
+  tcpExchange,
+  timedOut,
+  toTarget,
+  type Family,
+  type Target,
+} from './exchange.js';
+import { systemServers, type DnsServer } from './servers.js';
 import type { DnsResult, QueryOptions, Resolver, RRType } from './types.js';
 import { resultFromPacket, wireName } from './wire.js';
 
@@ -27,16 +33,6 @@ export interface DnsClientOptions {
   retries?: number;
   /** EDNS0 UDP payload size advertised. */
   udpSize?: number;
-}
-
-type Family = 'udp4' | 'udp6';
-
-interface Target {
-  host: string;
-  port: number;
-  family: Family;
-  /** host:port as reported in results and error messages. */
-  label: string;
 }
 
 interface Pending {
@@ -79,9 +75,10 @@ export class DnsClient implements Resolver {
   constructor(options: DnsClientOptions = {}) {
     const servers = options.servers && options.servers.length > 0 ? options.servers : systemServers();
     this.targets = servers.map(toTarget);
-    this.timeoutMs = options.timeoutMs ?? DNS_DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = Math.max(1, options.timeoutMs ?? DNS_DEFAULT_TIMEOUT_MS);
     this.retries = Math.max(0, Math.floor(options.retries ?? DNS_DEFAULT_RETRIES));
-    this.udpSize = options.udpSize ?? DNS_EDNS_UDP_SIZE;
+    // RFC 6891 §6.2.5: sizes below 512 are treated as 512.
+    this.udpSize = Math.min(65_535, Math.max(512, options.udpSize ?? DNS_EDNS_UDP_SIZE));
   }
 
   /** Asks for `type` records at `name`; see `Resolver`. */
@@ -94,11 +91,17 @@ export class DnsClient implements Resolver {
     }
     let lastError: DnsError | undefined;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
+      if (signal?.aborted) throw aborted(type);
       const target = this.targets[attempt % this.targets.length] as Target;
       try {
         let reply = await this.udpExchange(qname, type, target, signal);
         const tcp = reply.flag_tc;
-        if (tcp) reply = await this.tcpExchange(qname, type, target, signal);
+        if (tcp) {
+          const watchAbort = signal ? (cb: () => void) => this.aborts.watch(signal, cb) : undefined;
+          const id = this.nextId();
+          const { timeoutMs, udpSize } = this;
+          reply = await tcpExchange({ id, qname, type, target, timeoutMs, udpSize, watchAbort });
+        }
         return resultFromPacket(qname, type, reply, tcp, target.label);
       } catch (err) {
         if (!(err instanceof DnsError) || err.code === 'E_DNS_ABORTED') throw err;
@@ -111,7 +114,7 @@ export class DnsClient implements Resolver {
   /** Closes the shared sockets; queries still in flight fail with E_DNS_ABORTED. The client stays usable. */
   close(): void {
     for (const p of [...this.pending.values()]) {
-      p.finish(new DnsError('E_DNS_ABORTED', `${p.type} query to ${p.target.label} aborted: client closed`));
+      p.finish(aborted(p.type, 'client closed'));
     }
     for (const family of ['udp4', 'udp6'] as const) this.dropLane(family);
   }
@@ -158,52 +161,6 @@ export class DnsClient implements Resolver {
       } catch (err) {
         finish(networkError(type, target, err));
       }
-    });
-  }
-
-  private tcpExchange(
-    qname: string,
-    type: RRType,
-    target: Target,
-    signal?: AbortSignal,
-  ): Promise<DecodedPacket> {
-    return new Promise((resolve, reject) => {
-      const id = this.nextId();
-      const socket = connect({ host: target.host, port: target.port });
-      socket.setNoDelay(true);
-      let buffered: Buffer = Buffer.alloc(0);
-      let done = false;
-      let unwatch: (() => void) | undefined;
-      const timer = setTimeout(() => finish(timedOut(type, target, this.timeoutMs, 'TCP')), this.timeoutMs);
-      const finish = (err: DnsError | null, packet?: DecodedPacket): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        unwatch?.();
-        socket.destroy();
-        if (err) reject(err);
-        else resolve(packet as DecodedPacket);
-      };
-      if (signal) unwatch = this.aborts.watch(signal, () => finish(aborted(type)));
-      socket.on('error', (err) => finish(networkError(type, target, err, 'TCP')));
-      socket.on('close', () =>
-        finish(
-          new DnsError('E_DNS_NETWORK', `TCP connection to ${target.label} closed before the ${type} reply`),
-        ),
-      );
-      socket.on('data', (chunk: Buffer) => {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-        if (buffered.length < 2) return;
-        const length = buffered.readUInt16BE(0);
-        if (buffered.length < 2 + length) return;
-        const packet = decodeReply(buffered.subarray(2, 2 + length));
-        if (!packet || packet.id !== id || !matchesQuestion(packet, qname, type)) {
-          finish(malformed(type, target, 'TCP'));
-          return;
-        }
-        finish(null, packet);
-      });
-      socket.write(encodeTcpQuery(id, qname, type, this.udpSize));
     });
   }
 
@@ -277,98 +234,4 @@ export class DnsClient implements Resolver {
     this.idAt += 2;
     return id;
   }
-}
-
-function toTarget(server: DnsServer): Target {
-  const v6 = isIPv6(server.host.split('%')[0] ?? '');
-  // Canonical text lets replies (whose source address Node prints canonically) be matched.
-  const host = v6 && ipaddr.IPv6.isValid(server.host) ? canonicalV6(server.host) : server.host;
-  return { host, port: server.port, family: v6 ? 'udp6' : 'udp4', label: formatServer(server) };
-}
-
-function canonicalV6(host: string): string {
-  const [address, zone] = host.split('%');
-  const text = ipaddr.IPv6.parse(address ?? '').toString();
-  return zone ? `${text}%${zone}` : text;
-}
-
-function sameHost(from: string, host: string): boolean {
-  if (from === host) return true;
-  // Scope ids may or may not be reported on link-local sources.
-  return from.split('%')[0] === host.split('%')[0];
-}
-
-/** Lengths only: any octet may appear in a DNS label, but the wire format caps label and name size. */
-function queryableName(qname: string): boolean {
-  if (qname === '') return true;
-  if (Buffer.byteLength(qname) > DNS_MAX_NAME_LENGTH) return false;
-  for (const label of qname.split('.')) {
-    if (label.length === 0 || Buffer.byteLength(label) > DNS_MAX_LABEL_LENGTH) return false;
-  }
-  return true;
-}
-
-function queryPacket(id: number, qname: string, type: RRType, udpSize: number): dnsPacket.Packet {
-  return {
-    type: 'query',
-    id,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ type: type as dnsPacket.RecordType, name: qname === '' ? '.' : qname, class: 'IN' }],
-    additionals: [
-      {
-        type: 'OPT',
-        name: '.',
-        udpPayloadSize: udpSize,
-        extendedRcode: 0,
-        ednsVersion: 0,
-        flags: dnsPacket.DNSSEC_OK,
-        flag_do: true,
-        options: [],
-      },
-    ],
-  };
-}
-
-function encodeQuery(id: number, qname: string, type: RRType, udpSize: number): Buffer {
-  return dnsPacket.encode(queryPacket(id, qname, type, udpSize));
-}
-
-function encodeTcpQuery(id: number, qname: string, type: RRType, udpSize: number): Buffer {
-  return dnsPacket.streamEncode(queryPacket(id, qname, type, udpSize));
-}
-
-function decodeReply(bytes: Buffer): DecodedPacket | undefined {
-  try {
-    return dnsPacket.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-function matchesQuestion(packet: DecodedPacket, qname: string, type: RRType): boolean {
-  const q = packet.questions?.[0];
-  return q !== undefined && (q.type as string) === type && wireName(q.name) === qname;
-}
-
-function aborted(type: RRType): DnsError {
-  return new DnsError('E_DNS_ABORTED', `${type} query aborted`);
-}
-
-function timedOut(type: RRType, target: Target, ms: number, via = 'UDP'): DnsError {
-  return new DnsError(
-    'E_DNS_TIMEOUT',
-    `no ${via} answer to ${type} query from ${target.label} within ${ms} ms`,
-  );
-}
-
-function malformed(type: RRType, target: Target, via: string): DnsError {
-  return new DnsError('E_DNS_MALFORMED', `undecodable ${via} reply to ${type} query from ${target.label}`);
-}
-
-function networkError(type: RRType, target: Target, err: unknown, via = 'UDP'): DnsError {
-  const code = (err as { code?: unknown } | null)?.code;
-  const why = typeof code === 'string' ? code : 'socket error';
-  return new DnsError('E_DNS_NETWORK', `${via} ${type} query to ${target.label} failed: ${why}`, {
-    cause: err,
-  });
 }

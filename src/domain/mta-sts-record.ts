@@ -2,6 +2,7 @@
  * The MTA-STS discovery record (RFC 8461 §3.1). Fetching the policy itself is a separate check.
  */
 import { finding } from '../core/make-finding.js';
+import { acceptsNoMail } from './mx.js';
 import type { DomainCheck, DomainContext } from './types.js';
 import {
   absolute,
@@ -94,6 +95,18 @@ export const mtaStsRecordCheck: DomainCheck = async (ctx) => {
     ];
   }
   const records = txtTexts(lookup.result).filter(isStsRecord);
+  if (records.length === 0 && (await acceptsNoMail(ctx))) {
+    return [
+      finding({
+        id: 'mta-sts.record',
+        status: 'info',
+        title: 'MTA-STS is not needed: the domain accepts no mail (null MX)',
+        detail: `${ctx.domain} publishes a null MX, so no server delivers mail to it and there is no inbound transport to protect.`,
+        evidence,
+        controls: CONTROLS,
+      }),
+    ];
+  }
   if (records.length === 0) {
     return [
       finding({

@@ -397,3 +397,9 @@ function prioritiesFinding(lk: MxLookup, mxEv: unknown): Finding {
     evidence,
   });
 }
+
+/** True when the domain publishes only a null MX: inbound-transport records do not apply to it. */
+export async function acceptsNoMail(ctx: DomainContext): Promise<boolean> {
+  const mx = await lookupMx(ctx);
+  return mx.hasNullMx && mx.hosts.length === 0;
+}

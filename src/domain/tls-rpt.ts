@@ -5,6 +5,7 @@
 import type { Finding } from '../core/finding.js';
 import { finding } from '../core/make-finding.js';
 import { orgDomain, parseReportUriList, type ReportUri } from './dmarc/uri.js';
+import { acceptsNoMail } from './mx.js';
 import type { DomainCheck } from './types.js';
 import {
   describeTagProblem,
@@ -66,6 +67,18 @@ export const tlsRptCheck: DomainCheck = async (ctx) => {
     ];
   }
   const records = txtTexts(lookup.result).filter(isTlsRptRecord);
+  if (records.length === 0 && (await acceptsNoMail(ctx))) {
+    return [
+      finding({
+        id: 'tls-rpt.record',
+        status: 'info',
+        title: 'TLS reporting is not needed: the domain accepts no mail (null MX)',
+        detail: `${ctx.domain} publishes a null MX, so no sender attempts TLS with it and there is nothing to report.`,
+        evidence,
+        controls: CONTROLS,
+      }),
+    ];
+  }
   if (records.length === 0) {
     return [
       finding({

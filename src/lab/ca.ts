@@ -64,7 +64,11 @@ function algorithmFor(
 }
 
 function generateKeys(key: LabKeyType): Promise<webcrypto.CryptoKeyPair> {
-  return globalThis.crypto.subtle.generateKey(algorithmFor(key), true, ['sign', 'verify']);
+  // Sign/verify key generation always yields a pair; the overloads cannot tell from a union algorithm.
+  return globalThis.crypto.subtle.generateKey(algorithmFor(key), true, [
+    'sign',
+    'verify',
+  ]) as Promise<webcrypto.CryptoKeyPair>;
 }
 
 async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {

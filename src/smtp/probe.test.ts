@@ -8,6 +8,7 @@ import {
   type PeerScript,
   type ScriptedPeer,
 } from '../../test/unit/support/smtp-peer.js';
+import { smtpFindings } from './findings.js';
 import { probeSmtp, type ProbeOptions } from './probe.js';
 import type { SmtpProbeResult } from './types.js';
 
@@ -307,5 +308,29 @@ describe('probeSmtp against hostile or failing peers', () => {
     setTimeout(() => ac.abort(), 50);
     const r = await probe(p, { signal: ac.signal, timeouts: { ...FAST, banner: 10_000 } });
     expect(r.error).toEqual({ phase: 'banner', reason: 'probe aborted' });
+  });
+});
+
+describe('probe results judged by smtpFindings', () => {
+  it('turns real probes into the expected verdicts', async () => {
+    const good = await peer({ tls: await tlsFor() });
+    const leaky = await peer({
+      banner: ['220 mx.test ESMTP Postfix (Debian/GNU)'],
+      replies: { VRFY: ['252 2.0.0 postmaster'], EXPN: ['250 2.1.5 <postmaster@mx.test>'] },
+    });
+    const results = [await probe(good), await probe(leaky)];
+    results[1]!.address = '127.0.0.2';
+    const f = smtpFindings({ host: HOST, addresses: ['127.0.0.1', '127.0.0.2'] }, results, {
+      clock: () => new Date(),
+    });
+    const verdict = (id: string) => f.filter((x) => x.id === id).map((x) => x.status);
+    expect(verdict('smtp.connect')).toEqual(['pass']);
+    expect(verdict('smtp.starttls')).toEqual(['pass', 'fail']);
+    expect(verdict('smtp.tls-version')).toEqual(['pass']);
+    expect(verdict('smtp.certificate')).toEqual(['pass']);
+    expect(verdict('smtp.banner')).toEqual(['pass', 'warn']);
+    expect(verdict('smtp.vrfy')).toEqual(['pass', 'fail']);
+    const transcript = JSON.stringify(f.find((x) => x.id === 'smtp.vrfy' && x.status === 'fail')?.evidence);
+    expect(transcript).toContain('EXPN postmaster');
   });
 });

@@ -85,3 +85,8 @@ export function worstSeverity(list: readonly Severity[]): Severity {
   const order: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
   return list.reduce<Severity>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'info');
 }
+
+/** First letter upper-cased, for reasons that start a sentence. */
+export function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
