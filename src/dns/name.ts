@@ -55,10 +55,10 @@ export function isValidHostname(name: string): boolean {
 
 /**
  * Why an ASCII, lower-case name without trailing dot is unusable, or undefined when it is fine.
- * `allowNumericTld` admits names like `192.0.2.25` that are legal in DNS data (a broken MX target)
- * but never a domain someone means to scan.
+ * `dnsData` admits what DNS data may hold but nobody means to scan: a numeric last label
+ * (`192.0.2.25` as a broken MX target) and labels that start or end with a hyphen.
  */
-export function nameProblem(name: string, options: { allowNumericTld?: boolean } = {}): string | undefined {
+export function nameProblem(name: string, options: { dnsData?: boolean } = {}): string | undefined {
   if (name.length > DNS_MAX_NAME_LENGTH) return `is longer than ${DNS_MAX_NAME_LENGTH} characters`;
   const labels = name.split('.');
   for (const label of labels) {
@@ -68,9 +68,12 @@ export function nameProblem(name: string, options: { allowNumericTld?: boolean }
     if (!LDH_UNDERSCORE.test(label)) {
       return 'contains characters not allowed in a domain name (letters, digits, hyphen, underscore)';
     }
+    if (!options.dnsData && (label.startsWith('-') || label.endsWith('-'))) {
+      return 'has a label that starts or ends with a hyphen';
+    }
   }
   // No top-level domain is all digits (RFC 3696 §2); such names are mistyped or shortened IPs.
-  if (!options.allowNumericTld && NUMERIC.test(labels[labels.length - 1] ?? '')) {
+  if (!options.dnsData && NUMERIC.test(labels[labels.length - 1] ?? '')) {
     return 'ends in a numeric label, like an IP address';
   }
   return undefined;

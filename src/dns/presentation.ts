@@ -215,7 +215,7 @@ function ownerName(text: string, origin: string): string {
     if (name === '') throw new LineError('name is not a valid internationalised domain name');
   }
   if (name === '') throw new LineError('the root cannot be used as a name here');
-  const problem = nameProblem(name, { allowNumericTld: true });
+  const problem = nameProblem(name, { dnsData: true });
   if (problem) throw new LineError(`name ${problem}`);
   return name;
 }

@@ -137,6 +137,24 @@ describe('startLabHttps', () => {
     expect(r.body.length).toBeGreaterThan(limit);
   });
 
+  it('endless: answers HEAD with headers only', async () => {
+    const dialer = labDialer(new Map([[addressOf('endless'), new Map([[443, lab.port]])]]));
+    const raw = await dialer.connect(addressOf('endless'), 443, { timeoutMs: 2_000 });
+    const tls = tlsConnect({ socket: raw, servername: hostOf('endless'), ca: ca.certPem });
+    sockets.push(raw, tls);
+    const req = request({
+      host: hostOf('endless'),
+      path: MTA_STS_POLICY_PATH,
+      method: 'HEAD',
+      createConnection: () => tls,
+    });
+    req.end();
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    res.resume();
+    await once(res, 'end');
+    expect(res.statusCode).toBe(200);
+  });
+
   it('binary: random bytes labelled text/plain', async () => {
     const r = await get('binary');
     expect(r.res.headers['content-type']).toBe('text/plain');

@@ -71,6 +71,8 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 /** Writes the policy, then padding for as long as `more()` says, respecting backpressure. */
 function stream(res: ServerResponse, policy: string, more: (sent: number) => boolean): void {
   res.writeHead(200, { 'Content-Type': 'text/plain' });
+  // A HEAD response has no body: writes would be swallowed and the loop below would never yield.
+  if (res.req.method === 'HEAD') return void res.end();
   let sent = Buffer.byteLength(policy);
   res.write(policy);
   const chunk = PAD_LINE.repeat(64);

@@ -16,6 +16,7 @@ const ACCESS = ['access.admin'];
 
 const STARTTLS_FIX =
   'Postfix: smtpd_tls_security_level = may with smtpd_tls_chain_files = /etc/ssl/private/mx.key, /etc/ssl/certs/mx-fullchain.pem; Exim: tls_advertise_hosts = * with tls_certificate and tls_privatekey set.';
+
 /** The MX host probed: its name and every address that was (or should have been) probed. */
 export interface MxTarget {
   host: string;

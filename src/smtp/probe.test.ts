@@ -125,6 +125,14 @@ describe('probeSmtp against well-behaved peers', () => {
     expect(p.commands.some((c) => c.toUpperCase().startsWith('DATA'))).toBe(false);
   });
 
+  it('never puts a malformed EHLO name on the wire', async () => {
+    const p = await peer({});
+    const r = await probe(p, { heloName: 'x\r\nRCPT TO:<a@b.test>', vrfy: false });
+    expect(r.error).toBeUndefined();
+    expect(p.commands.some((c) => c.startsWith('RCPT'))).toBe(false);
+    expect(p.commands[0]).toMatch(/^EHLO [A-Za-z0-9.-]+$/);
+  });
+
   it('refuses to put unsafe relay addresses on the wire', async () => {
     const p = await peer({});
     const r = await probe(p, { relay: { from: 'a@b.test', to: 'x@y.test>\r\nDATA' } });

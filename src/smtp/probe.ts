@@ -17,7 +17,14 @@ import {
 import { probeLegacyTls } from './legacy-tls.js';
 import { probeRelay, probeVrfy } from './relay.js';
 import { PhaseError, SmtpSession, Transcript } from './session.js';
-import { defaultHeloName, readBanner, replySummary, sayEhlo, tryQuit, type ProbeTimeouts } from './steps.js';
+import {
+  heloNameOrDefault,
+  readBanner,
+  replySummary,
+  sayEhlo,
+  tryQuit,
+  type ProbeTimeouts,
+} from './steps.js';
 import { HandshakeError, handshake, summarizeTls } from './tls-inspect.js';
 import type { ProbePhase, SmtpProbeResult } from './types.js';
 
@@ -37,7 +44,7 @@ export interface ProbeOptions {
   /** Aborts the whole probe, legacy connections included. */
   signal?: AbortSignal;
   timeouts?: Partial<ProbeTimeouts>;
-  /** Name sent in EHLO; defaults to this machine's host name. */
+  /** Name sent in EHLO (a host name or address literal); defaults to this machine's host name. */
   heloName?: string;
   /** Extra PEM trust anchors, added to the system store. */
   ca?: string[];
@@ -74,7 +81,7 @@ export async function probeSmtp(target: ProbeTarget, o: ProbeOptions): Promise<S
     connect: { ok: false, ms: 0 },
     transcript: transcript.lines,
   };
-  const heloName = o.heloName ?? defaultHeloName();
+  const heloName = heloNameOrDefault(o.heloName);
   const ca = o.ca ?? [];
 
   let socket: Socket;
@@ -93,6 +100,9 @@ export async function probeSmtp(target: ProbeTarget, o: ProbeOptions): Promise<S
   socket.on('error', noop);
   result.connect = { ok: true, ms: elapsed(t0) };
   transcript.add('*', `connected to ${target.address} port ${port}`);
+  if (o.heloName !== undefined && heloName !== o.heloName) {
+    transcript.add('*', 'EHLO name option ignored: not a host name');
+  }
 
   const session = new SmtpSession(socket, transcript, o.signal);
   const state: { phase: ProbePhase; tlsSocket?: TLSSocket } = { phase: 'banner' };
@@ -108,7 +118,8 @@ export async function probeSmtp(target: ProbeTarget, o: ProbeOptions): Promise<S
     socket.destroy();
   }
 
-  if ((o.legacyTls ?? true) && result.starttls?.offered && !o.signal?.aborted) {
+  // Only worth new connections when STARTTLS itself was accepted: the handshake is what is tested.
+  if ((o.legacyTls ?? true) && result.starttls?.ok && !o.signal?.aborted) {
     result.legacyTls = await probeLegacyTls({
       host: target.host,
       address: target.address,

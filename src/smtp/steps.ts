@@ -76,8 +76,16 @@ export async function tryQuit(session: SmtpSession, t: ProbeTimeouts): Promise<v
   }
 }
 
-/** The EHLO name: the caller's, or this machine's host name. */
-export function defaultHeloName(): string {
+const HELO_NAME = /^(?:[A-Za-z0-9.-]{1,253}|\[(?:IPv6:)?[0-9A-Fa-f:.]{2,45}\])$/;
+
+/** True for a domain name or address literal that can go on the EHLO line (no spaces, no CR/LF). */
+export function isValidHeloName(name: string): boolean {
+  return HELO_NAME.test(name);
+}
+
+/** The EHLO name: the caller's when it is well-formed, else this machine's host name. */
+export function heloNameOrDefault(name?: string): string {
+  if (name !== undefined && isValidHeloName(name)) return name;
   const h = hostname();
-  return /^[A-Za-z0-9.-]+$/.test(h) && h.length > 0 ? h : 'localhost';
+  return isValidHeloName(h) ? h : 'localhost';
 }

@@ -49,16 +49,24 @@ function tlsaRemediation(owner: string, chain: Buffer[] | undefined, preface?: s
   const records = chain ? recordsFor(owner, chain) : [];
   const lines = preface ? [preface] : [];
   if (records.length > 0) {
-    lines.push('Publish, in the DNSSEC-signed zone, the records computed from the certificate the server presents:');
+    lines.push(
+      'Publish, in the DNSSEC-signed zone, the records computed from the certificate the server presents:',
+    );
     lines.push(...records);
     if (records.length > 1) {
-      lines.push('; keep both: the 2 1 1 record (the issuing CA key) keeps mail flowing when the server key changes.');
+      lines.push(
+        '; keep both: the 2 1 1 record (the issuing CA key) keeps mail flowing when the server key changes.',
+      );
     } else {
-      lines.push('; before replacing the server key, publish the new key\u2019s 3 1 1 record too and wait two TTLs.');
+      lines.push(
+        '; before replacing the server key, publish the new key\u2019s 3 1 1 record too and wait two TTLs.',
+      );
     }
   } else {
     lines.push(`Publish ${owner}. IN TLSA 3 1 1 <SHA-256 of the server's public key>, computed with:`);
-    lines.push('openssl x509 -in cert.pem -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256');
+    lines.push(
+      'openssl x509 -in cert.pem -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256',
+    );
   }
   return lines.join('\n');
 }
@@ -111,7 +119,9 @@ function usageFinding(mx: string, records: TlsaData[], evidence: unknown): Findi
     id: 'dane.usage',
     status: none ? 'fail' : 'warn',
     severity: none ? 'medium' : 'low',
-    title: none ? `No TLSA record of ${mx} is usable for SMTP` : `Some TLSA records of ${mx} are unusable for SMTP`,
+    title: none
+      ? `No TLSA record of ${mx} is usable for SMTP`
+      : `Some TLSA records of ${mx} are unusable for SMTP`,
     detail: `${list}: RFC 7672 §3.1.3 tells SMTP senders to ignore PKIX-TA(0) and PKIX-EE(1) records${
       none ? ', so senders treat the MX as having no usable TLSA record and do not authenticate it' : ''
     }. Use DANE-EE(3) or DANE-TA(2) instead.`,
@@ -152,14 +162,16 @@ function matchFinding(
   chain: Buffer[] | undefined,
   evidence: Record<string, unknown>,
 ): Finding | undefined {
-  if (!t.records.some((r) => parameterProblem(r) === undefined && (r.usage === 2 || r.usage === 3))) return undefined;
+  if (!t.records.some((r) => parameterProblem(r) === undefined && (r.usage === 2 || r.usage === 3)))
+    return undefined;
   if (!matches || !chain || chain.length === 0) {
     return finding({
       id: 'dane.match',
       status: 'error',
       severity: 'medium',
       title: `The certificate of ${mx} could not be matched against its TLSA records`,
-      detail: 'No certificate chain was obtained from the MX (no STARTTLS session), so the TLSA records were not verified.',
+      detail:
+        'No certificate chain was obtained from the MX (no STARTTLS session), so the TLSA records were not verified.',
       evidence,
       controls: CONTROLS,
     });
@@ -188,12 +200,23 @@ function matchFinding(
     }`,
     evidence: ev,
     controls: CONTROLS,
-    remediation: tlsaRemediation(t.name, chain, 'Replace the TLSA records (or restore the certificate they pin).'),
+    remediation: tlsaRemediation(
+      t.name,
+      chain,
+      'Replace the TLSA records (or restore the certificate they pin).',
+    ),
   });
 }
 
-function rolloverFinding(mx: string, t: TlsaLookup, chain: Buffer[] | undefined, evidence: unknown): Finding | undefined {
-  const usable = t.records.filter((r) => parameterProblem(r) === undefined && (r.usage === 2 || r.usage === 3));
+function rolloverFinding(
+  mx: string,
+  t: TlsaLookup,
+  chain: Buffer[] | undefined,
+  evidence: unknown,
+): Finding | undefined {
+  const usable = t.records.filter(
+    (r) => parameterProblem(r) === undefined && (r.usage === 2 || r.usage === 3),
+  );
   if (usable.length === 0) return undefined;
   const params = usable.map(tlsaParams);
   if (usable.length >= 2) {
@@ -242,7 +265,9 @@ export function daneFindings(
         severity: zoneSigned ? 'high' : 'medium',
         title: `The TLSA lookup for ${mx} failed`,
         detail: `${tlsa.name} could not be resolved (${tlsa.error}).${
-          zoneSigned ? ' In a signed zone, DANE senders treat a failed TLSA lookup as a reason to defer mail to this MX (RFC 7672 §2.2).' : ''
+          zoneSigned
+            ? ' In a signed zone, DANE senders treat a failed TLSA lookup as a reason to defer mail to this MX (RFC 7672 §2.2).'
+            : ''
         }`,
         evidence,
         controls: CONTROLS,
@@ -294,7 +319,9 @@ export function daneFindings(
     );
   }
   out.push(usageFinding(mx, tlsa.records, evidence), parametersFinding(mx, tlsa.records, evidence));
-  const matches = chain ? matchTlsa(tlsa.records, chain, o.now ? { names: [mx], now: o.now } : { names: [mx] }) : undefined;
+  const matches = chain
+    ? matchTlsa(tlsa.records, chain, o.now ? { names: [mx], now: o.now } : { names: [mx] })
+    : undefined;
   const match = matchFinding(mx, tlsa, matches, chain, evidence);
   if (match) out.push(match);
   const rollover = rolloverFinding(mx, tlsa, chain, evidence);

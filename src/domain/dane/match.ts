@@ -37,7 +37,12 @@ export interface MatchOptions {
   now?: Date;
 }
 
-const USAGE_NAMES: Record<number, string> = { 0: 'PKIX-TA(0)', 1: 'PKIX-EE(1)', 2: 'DANE-TA(2)', 3: 'DANE-EE(3)' };
+const USAGE_NAMES: Record<number, string> = {
+  0: 'PKIX-TA(0)',
+  1: 'PKIX-EE(1)',
+  2: 'DANE-TA(2)',
+  3: 'DANE-EE(3)',
+};
 const DIGEST_HEX_LENGTH: Record<number, number> = { 1: 64, 2: 128 };
 
 /** `DANE-EE(3)`, `PKIX-TA(0)`, or `usage 7`. */
@@ -99,7 +104,11 @@ function outsideValidity(cert: X509Certificate, now: Date): boolean {
 }
 
 /** A trust anchor held whole in a `2 0 0` or `2 1 0` record: the depth of the certificate it signs. */
-function anchorFromRecord(r: TlsaData, want: Buffer, certs: (X509Certificate | undefined)[]): number | undefined {
+function anchorFromRecord(
+  r: TlsaData,
+  want: Buffer,
+  certs: (X509Certificate | undefined)[],
+): number | undefined {
   if (r.matchingType !== 0) return undefined;
   let key: KeyObject;
   let anchor: X509Certificate | undefined;
@@ -157,7 +166,9 @@ function matchTrustAnchor(
           : 'matches no issuer certificate in the served chain',
     };
   }
-  const where = fromDns ? 'the trust anchor in the record, which signs the served chain' : `the certificate at depth ${depth}`;
+  const where = fromDns
+    ? 'the trust anchor in the record, which signs the served chain'
+    : `the certificate at depth ${depth}`;
   const leaf = certs[0]!;
   const names = o.names ?? [];
   const out: Verdict = { matched: true, matchedDepth: depth, reason: `matches ${where}` };
@@ -201,11 +212,15 @@ export function matchTlsa(records: TlsaData[], chainDer: Buffer[], o: MatchOptio
     const label = `${usageName(r.usage)} ${tlsaParams(r)}`;
     const unusable = usable ? '' : '; this usage is unusable for SMTP (RFC 7672 §3.1.3)';
     if (!leaf) {
-      const why = chainDer.length === 0 ? 'no certificate was served' : 'the served leaf certificate could not be parsed';
+      const why =
+        chainDer.length === 0
+          ? 'no certificate was served'
+          : 'the served leaf certificate could not be parsed';
       return { ...base, matched: false, usable, reason: `${label}: ${why}${unusable}` };
     }
     const want = Buffer.from(r.data, 'hex');
-    const v = r.usage === 1 || r.usage === 3 ? matchEndEntity(r, want, leaf) : matchTrustAnchor(r, want, certs, o);
+    const v =
+      r.usage === 1 || r.usage === 3 ? matchEndEntity(r, want, leaf) : matchTrustAnchor(r, want, certs, o);
     return { ...base, ...v, usable, reason: `${label} ${v.reason}${unusable}` };
   });
 }
@@ -213,6 +228,6 @@ export function matchTlsa(records: TlsaData[], chainDer: Buffer[], o: MatchOptio
 /** The best usable match: DANE-EE before DANE-TA, then the lowest depth (as OpenSSL ranks them). */
 export function bestMatch(matches: TlsaMatch[]): TlsaMatch | undefined {
   const ok = matches.filter((m) => m.usable && m.matched);
-  ok.sort((a, b) => (b.usage - a.usage) || ((a.matchedDepth ?? 0) - (b.matchedDepth ?? 0)));
+  ok.sort((a, b) => b.usage - a.usage || (a.matchedDepth ?? 0) - (b.matchedDepth ?? 0));
   return ok[0];
 }

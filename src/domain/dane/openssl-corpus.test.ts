@@ -29,12 +29,19 @@ function parseBlocks(text: string): Block[] {
   for (let i = 0; i < lines.length; i++) {
     const m = /^(\d+) (\d+) (\d+) (-?\d+) (-?\d+)\s*$/.exec(lines[i]!);
     if (!m) continue;
-    const [nTlsa, nCerts, noName, result, depth] = m.slice(1).map(Number) as [number, number, number, number, number];
+    const [nTlsa, nCerts, noName, result, depth] = m.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const records: TlsaData[] = [];
     let j = i + 1;
     while (records.length < nTlsa) {
       const t = /^(\d+) (\d+) (\d+) ([0-9A-Fa-f]+)\s*$/.exec(lines[j++]!);
-      if (t) records.push({ usage: +t[1]!, selector: +t[2]!, matchingType: +t[3]!, data: t[4]!.toLowerCase() });
+      if (t)
+        records.push({ usage: +t[1]!, selector: +t[2]!, matchingType: +t[3]!, data: t[4]!.toLowerCase() });
     }
     const chain: Buffer[] = [];
     while (chain.length < nCerts) {

@@ -30,7 +30,11 @@ export function tlsaName(mxHost: string, port = 25): string {
  * Looks up the TLSA records of an MX host through the resolver seam. Never throws: a resolver
  * failure or a SERVFAIL-style rcode comes back in `error`, never as "no records".
  */
-export async function lookupTlsa(mxHost: string, resolver: Resolver, signal?: AbortSignal): Promise<TlsaLookup> {
+export async function lookupTlsa(
+  mxHost: string,
+  resolver: Resolver,
+  signal?: AbortSignal,
+): Promise<TlsaLookup> {
   const name = tlsaName(mxHost);
   try {
     const r = await resolver.query(name, 'TLSA', signal ? { signal } : {});
@@ -68,7 +72,12 @@ export function associationData(bytes: Buffer, matchingType: number): Buffer | u
  * type, and the parser's error for a DER that is not a certificate.
  * @example tlsaFromCertificate(leafDer, 3, 1, 1) // { usage: 3, selector: 1, matchingType: 1, data: '…' }
  */
-export function tlsaFromCertificate(der: Buffer, usage: number, selector: number, matchingType: number): TlsaData {
+export function tlsaFromCertificate(
+  der: Buffer,
+  usage: number,
+  selector: number,
+  matchingType: number,
+): TlsaData {
   const bytes = selectorBytes(new X509Certificate(der), selector);
   if (!bytes) throw new RangeError(`TLSA selector ${selector} is not defined`);
   const data = associationData(bytes, matchingType);

@@ -6,7 +6,13 @@ import type { DnsRecord } from '../../dns/types.js';
 import { MemoryResolver } from '../../dns/memory-resolver.js';
 import { createLabCa, type LabCa } from '../../lab/ca.js';
 import { labDialer } from '../../lab/dialer.js';
-import { endless, serve, startPolicyHttps, type PolicyHttps, type PolicySite } from '../../../test/unit/support/policy-https.js';
+import {
+  endless,
+  serve,
+  startPolicyHttps,
+  type PolicyHttps,
+  type PolicySite,
+} from '../../../test/unit/support/policy-https.js';
 import { fetchMtaStsPolicy, mediaType, type MtaStsFetchFailure, type MtaStsFetchResult } from './fetch.js';
 
 const POLICY = 'version: STSv1\r\nmode: enforce\r\nmx: mx.good.test\r\nmax_age: 604800\r\n';
@@ -127,11 +133,14 @@ describe('fetchMtaStsPolicy', () => {
     expect(failed(await fetchFor(name))).toMatchObject({ stage: 'content-type', status: 200 });
   });
 
-  it.each(['declared-oversize', 'chunked-oversize', 'endless'])('stops at the size limit (%s)', async (name) => {
-    const r = failed(await fetchFor(name));
-    expect(r.stage).toBe('size');
-    expect(r.incomplete).toBe(false);
-  });
+  it.each(['declared-oversize', 'chunked-oversize', 'endless'])(
+    'stops at the size limit (%s)',
+    async (name) => {
+      const r = failed(await fetchFor(name));
+      expect(r.stage).toBe('size');
+      expect(r.incomplete).toBe(false);
+    },
+  );
 
   it('gives up on a body trickling in past the deadline', async () => {
     const t0 = Date.now();
@@ -142,11 +151,17 @@ describe('fetchMtaStsPolicy', () => {
   });
 
   it('gives up on a server that never answers the request', async () => {
-    expect(failed(await fetchFor('stall', { timeoutMs: 300 }))).toMatchObject({ stage: 'http', incomplete: true });
+    expect(failed(await fetchFor('stall', { timeoutMs: 300 }))).toMatchObject({
+      stage: 'http',
+      incomplete: true,
+    });
   });
 
   it('gives up on a TLS handshake that never completes', async () => {
-    expect(failed(await fetchFor('no-tls', { timeoutMs: 300 }))).toMatchObject({ stage: 'tls', incomplete: true });
+    expect(failed(await fetchFor('no-tls', { timeoutMs: 300 }))).toMatchObject({
+      stage: 'tls',
+      incomplete: true,
+    });
   });
 
   it('rejects a certificate for another name', async () => {
@@ -198,7 +213,10 @@ describe('fetchMtaStsPolicy', () => {
     expect(r).toMatchObject({ incomplete: true, reason: 'aborted' });
     const pre = new AbortController();
     pre.abort();
-    expect(failed(await fetchFor('good', { signal: pre.signal }))).toMatchObject({ stage: 'dns', reason: 'aborted' });
+    expect(failed(await fetchFor('good', { signal: pre.signal }))).toMatchObject({
+      stage: 'dns',
+      reason: 'aborted',
+    });
   });
 
   it('leaves no socket or timer behind after hostile servers', async () => {
@@ -208,7 +226,16 @@ describe('fetchMtaStsPolicy', () => {
         .filter((r) => r === 'TCPSocketWrap' || r === 'Timeout' || r === 'TLSWrap').length;
     await new Promise((r) => setImmediate(r));
     const before = count();
-    const names = ['good', 'redirect', 'endless', 'chunked-oversize', 'wrong-name', 'stall', 'no-tls', 'trickle'];
+    const names = [
+      'good',
+      'redirect',
+      'endless',
+      'chunked-oversize',
+      'wrong-name',
+      'stall',
+      'no-tls',
+      'trickle',
+    ];
     for (let i = 0; i < 3; i++) await Promise.all(names.map((n) => fetchFor(n, { timeoutMs: 200 })));
     // Server-side sockets close a moment after the client's; wait for the count to settle, never for a fixed time.
     let after = count();

@@ -67,7 +67,13 @@ export const MTA_STS_POLICY_PATH = '/.well-known/mta-sts.txt';
 const QUOTE_MAX = 120;
 const USER_AGENT = 'mailcomply (MTA-STS policy check)';
 
-type Failure = { stage: MtaStsFetchStage; reason: string; incomplete?: boolean; status?: number; contentType?: string };
+type Failure = {
+  stage: MtaStsFetchStage;
+  reason: string;
+  incomplete?: boolean;
+  status?: number;
+  contentType?: string;
+};
 
 class Stop extends Error {
   constructor(readonly failure: Failure) {
@@ -106,7 +112,9 @@ export async function fetchMtaStsPolicy(domain: string, o: MtaStsFetchOptions): 
     return { ok: true, ...common, ...body, ms: Date.now() - started };
   } catch (err) {
     const f: Failure =
-      err instanceof Stop ? err.failure : { stage: session.stage, reason: describeError(err), incomplete: true };
+      err instanceof Stop
+        ? err.failure
+        : { stage: session.stage, reason: describeError(err), incomplete: true };
     const out: MtaStsFetchFailure = {
       ok: false,
       ...common,
@@ -155,7 +163,9 @@ class Session {
   /** Why the session was cut short, as a failure of the current stage. */
   abortFailure(): Failure {
     const reason =
-      this.signal.reason === 'timeout' ? `timed out after ${this.timeoutMs} ms (during ${this.stage})` : 'aborted';
+      this.signal.reason === 'timeout'
+        ? `timed out after ${this.timeoutMs} ms (during ${this.stage})`
+        : 'aborted';
     return { stage: this.stage, reason, incomplete: true };
   }
 
@@ -205,7 +215,8 @@ async function resolveAddresses(host: string, resolver: Resolver, signal: AbortS
   for (const o of [a, aaaa]) if (o.ok) for (const r of o.result.answers) addresses.push(r.data);
   if (addresses.length > 0) return addresses;
   const failed = [a, aaaa].filter((o) => !o.ok).map((o) => (o.ok ? '' : `${o.type}: ${o.reason}`));
-  if (failed.length > 0) throw new Stop({ stage: 'dns', reason: `${host}: ${failed.join('; ')}`, incomplete: true });
+  if (failed.length > 0)
+    throw new Stop({ stage: 'dns', reason: `${host}: ${failed.join('; ')}`, incomplete: true });
   const nx = a.ok && a.result.rcode === 'NXDOMAIN';
   throw new Stop({
     stage: 'dns',
@@ -223,7 +234,10 @@ async function dialFirst(
   for (const address of addresses) {
     if (session.signal.aborted) break;
     try {
-      const socket = await dialer.connect(address, 443, { signal: session.signal, timeoutMs: session.remaining() });
+      const socket = await dialer.connect(address, 443, {
+        signal: session.signal,
+        timeoutMs: session.remaining(),
+      });
       session.track(socket);
       return { socket, address };
     } catch (err) {
@@ -232,7 +246,11 @@ async function dialFirst(
       failures.push(`${address} port 443: ${reason}`);
     }
   }
-  throw new Stop({ stage: 'connect', reason: failures.join('; ') || 'no address tried', incomplete: !definite });
+  throw new Stop({
+    stage: 'connect',
+    reason: failures.join('; ') || 'no address tried',
+    incomplete: !definite,
+  });
 }
 
 function startTls(socket: Socket, host: string, ca: string[], session: Session, common: FetchCommon) {
@@ -282,7 +300,9 @@ function get(tls: TLSSocket, host: string, session: Session) {
     const onAbort = () => req.destroy();
     session.signal.addEventListener('abort', onAbort, { once: true });
     req.once('close', () => session.signal.removeEventListener('abort', onAbort));
-    req.on('error', (err) => reject(new Stop({ stage: 'http', reason: `HTTP request failed: ${describeError(err)}` })));
+    req.on('error', (err) =>
+      reject(new Stop({ stage: 'http', reason: `HTTP request failed: ${describeError(err)}` })),
+    );
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
       const contentType = String(res.headers['content-type'] ?? '');
@@ -290,20 +310,36 @@ function get(tls: TLSSocket, host: string, session: Session) {
       if (status >= 300 && status < 400) {
         const to = res.headers.location ? ` to ${JSON.stringify(clip(res.headers.location))}` : '';
         return reject(
-          new Stop(withMeta({ stage: 'redirect', reason: `HTTP ${status} redirect${to}; senders must not follow redirects (RFC 8461 §3.3)` })),
+          new Stop(
+            withMeta({
+              stage: 'redirect',
+              reason: `HTTP ${status} redirect${to}; senders must not follow redirects (RFC 8461 §3.3)`,
+            }),
+          ),
         );
       }
-      if (status !== 200) return reject(new Stop(withMeta({ stage: 'http', reason: `HTTP status ${status}, expected 200` })));
+      if (status !== 200)
+        return reject(new Stop(withMeta({ stage: 'http', reason: `HTTP status ${status}, expected 200` })));
       if (mediaType(contentType) !== 'text/plain') {
         const seen = contentType ? `"${clip(contentType)}"` : 'missing';
         return reject(
-          new Stop(withMeta({ stage: 'content-type', reason: `Content-Type is ${seen}; RFC 8461 §3.2 requires text/plain` })),
+          new Stop(
+            withMeta({
+              stage: 'content-type',
+              reason: `Content-Type is ${seen}; RFC 8461 §3.2 requires text/plain`,
+            }),
+          ),
         );
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > MTA_STS_MAX_POLICY_BYTES) {
         return reject(
-          new Stop(withMeta({ stage: 'size', reason: `Content-Length ${declared} exceeds the ${MTA_STS_MAX_POLICY_BYTES}-byte limit` })),
+          new Stop(
+            withMeta({
+              stage: 'size',
+              reason: `Content-Length ${declared} exceeds the ${MTA_STS_MAX_POLICY_BYTES}-byte limit`,
+            }),
+          ),
         );
       }
       resolve(res);
@@ -327,7 +363,10 @@ function readPolicy(res: IncomingMessage, session: Session) {
       bytes += chunk.length;
       if (bytes > MTA_STS_MAX_POLICY_BYTES) {
         res.destroy();
-        return fail('size', `the body exceeds the ${MTA_STS_MAX_POLICY_BYTES}-byte limit; reading stopped there`);
+        return fail(
+          'size',
+          `the body exceeds the ${MTA_STS_MAX_POLICY_BYTES}-byte limit; reading stopped there`,
+        );
       }
       chunks.push(chunk);
     });

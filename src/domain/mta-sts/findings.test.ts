@@ -12,7 +12,17 @@ const MX = ['mx1.example.org', 'mx2.example.org'];
 const RECORD: MtaStsRecordState = { state: 'valid', id: '20240101', text: 'v=STSv1; id=20240101' };
 
 function served(text: string, extra: Partial<MtaStsFetchOk> = {}): MtaStsFetchOk {
-  return { ok: true, url: URL, ms: 5, text, contentType: 'text/plain', status: 200, bytes: text.length, invalidUtf8: false, ...extra };
+  return {
+    ok: true,
+    url: URL,
+    ms: 5,
+    text,
+    contentType: 'text/plain',
+    status: 200,
+    bytes: text.length,
+    invalidUtf8: false,
+    ...extra,
+  };
 }
 
 function failed(stage: MtaStsFetchFailure['stage'], reason: string, incomplete = false): MtaStsFetchFailure {
@@ -48,32 +58,54 @@ describe('mtaStsPolicyFindings', () => {
   });
 
   it('reports mode testing as warn and none as fail', () => {
-    const testing = byId(mtaStsPolicyFindings(DOMAIN, RECORD, served(GOOD.replace('enforce', 'testing')), MX));
+    const testing = byId(
+      mtaStsPolicyFindings(DOMAIN, RECORD, served(GOOD.replace('enforce', 'testing')), MX),
+    );
     expect(testing['mta-sts.policy.mode']).toMatchObject({ status: 'warn', severity: 'medium' });
     expect(testing['mta-sts.policy.mode']!.remediation).toContain('mode: enforce');
     const none = byId(
-      mtaStsPolicyFindings(DOMAIN, RECORD, served(policy(['version: STSv1', 'mode: none', 'max_age: 86400'])), MX),
+      mtaStsPolicyFindings(
+        DOMAIN,
+        RECORD,
+        served(policy(['version: STSv1', 'mode: none', 'max_age: 86400'])),
+        MX,
+      ),
     );
     expect(none['mta-sts.policy.mode']).toMatchObject({ status: 'fail' });
     expect(none['mta-sts.policy.mx']).toMatchObject({ status: 'info' });
   });
 
   it('lists the MX hosts no pattern matches, high in enforce mode', () => {
-    const text = policy(['version: STSv1', 'mode: enforce', 'mx: mx1.example.org', 'mx: old.example.org', 'max_age: 604800']);
-    const f = byId(mtaStsPolicyFindings(DOMAIN, RECORD, served(text), [...MX, 'a.b.example.org']))['mta-sts.policy.mx']!;
+    const text = policy([
+      'version: STSv1',
+      'mode: enforce',
+      'mx: mx1.example.org',
+      'mx: old.example.org',
+      'max_age: 604800',
+    ]);
+    const f = byId(mtaStsPolicyFindings(DOMAIN, RECORD, served(text), [...MX, 'a.b.example.org']))[
+      'mta-sts.policy.mx'
+    ]!;
     expect(f).toMatchObject({ status: 'fail', severity: 'high' });
-    expect(f.evidence).toMatchObject({ unmatched: ['mx2.example.org', 'a.b.example.org'], unusedPatterns: ['old.example.org'] });
+    expect(f.evidence).toMatchObject({
+      unmatched: ['mx2.example.org', 'a.b.example.org'],
+      unusedPatterns: ['old.example.org'],
+    });
     expect(f.detail).toContain('mx2.example.org, a.b.example.org');
     // The remediation keeps the pattern in use and adds the missing hosts, and drops the stale one.
     expect(f.remediation).toContain('mx: mx1.example.org\r\nmx: mx2.example.org\r\nmx: a.b.example.org');
     expect(f.remediation).not.toContain('old.example.org');
-    const testing = byId(mtaStsPolicyFindings(DOMAIN, RECORD, served(text.replace('enforce', 'testing')), MX));
+    const testing = byId(
+      mtaStsPolicyFindings(DOMAIN, RECORD, served(text.replace('enforce', 'testing')), MX),
+    );
     expect(testing['mta-sts.policy.mx']).toMatchObject({ status: 'fail', severity: 'medium' });
   });
 
   it('judges max_age against one day and one week', () => {
     const at = (age: string) =>
-      byId(mtaStsPolicyFindings(DOMAIN, RECORD, served(GOOD.replace('1209600', age)), MX))['mta-sts.policy.max-age']!;
+      byId(mtaStsPolicyFindings(DOMAIN, RECORD, served(GOOD.replace('1209600', age)), MX))[
+        'mta-sts.policy.max-age'
+      ]!;
     expect(at('3600')).toMatchObject({ status: 'fail' });
     expect(at('86400')).toMatchObject({ status: 'warn', severity: 'low' });
     expect(at('604799').status).toBe('warn');
@@ -108,7 +140,12 @@ describe('mtaStsPolicyFindings', () => {
     expect(unannounced['mta-sts.policy.record']!.detail).toMatch(/never look for it/);
 
     const malformed = byId(
-      mtaStsPolicyFindings(DOMAIN, { state: 'invalid', texts: ['v=STSv1;'], problems: ['the id= field is missing'] }, served(GOOD), MX),
+      mtaStsPolicyFindings(
+        DOMAIN,
+        { state: 'invalid', texts: ['v=STSv1;'], problems: ['the id= field is missing'] },
+        served(GOOD),
+        MX,
+      ),
     );
     expect(malformed['mta-sts.policy.record']!.status).toBe('fail');
     expect(malformed['mta-sts.policy.record']!.detail).toContain('the id= field is missing');
@@ -121,13 +158,20 @@ describe('mtaStsPolicyFindings', () => {
   });
 
   it('is only informational when the domain has no MTA-STS at all', () => {
-    const f = mtaStsPolicyFindings(DOMAIN, { state: 'absent' }, failed('dns', 'mta-sts.example.org does not exist (NXDOMAIN)'), MX);
+    const f = mtaStsPolicyFindings(
+      DOMAIN,
+      { state: 'absent' },
+      failed('dns', 'mta-sts.example.org does not exist (NXDOMAIN)'),
+      MX,
+    );
     expect(f.map((x) => x.status)).toEqual(['info', 'info']);
     expect(f[0]!.remediation).toContain('mx: mx1.example.org\r\nmx: mx2.example.org');
   });
 
   it('reports a record lookup failure as error', () => {
-    const f = byId(mtaStsPolicyFindings(DOMAIN, { state: 'error', reason: 'E_DNS_TIMEOUT' }, served(GOOD), MX));
+    const f = byId(
+      mtaStsPolicyFindings(DOMAIN, { state: 'error', reason: 'E_DNS_TIMEOUT' }, served(GOOD), MX),
+    );
     expect(f['mta-sts.policy.record']!.status).toBe('error');
   });
 
@@ -157,7 +201,12 @@ describe('recommendedPolicy', () => {
 });
 
 describe('lookupMtaStsRecord', () => {
-  const txt = (name: string, text: string) => ({ name, type: 'TXT' as const, ttl: 300, data: { text, strings: [text] } });
+  const txt = (name: string, text: string) => ({
+    name,
+    type: 'TXT' as const,
+    ttl: 300,
+    data: { text, strings: [text] },
+  });
   const resolver = new MemoryResolver({
     records: [
       txt('_mta-sts.good.test', 'v=STSv1; id=20240101T000000'),

@@ -26,7 +26,9 @@ const EVIDENCE_TEXT_MAX = 8_192;
  */
 export function recommendedPolicy(mxHosts: string[], current?: MtaStsPolicy): string {
   const hosts = [...new Set(mxHosts.map((h) => h.toLowerCase().replace(/\.$/, '')).filter((h) => h !== ''))];
-  const kept = (current?.mx ?? []).filter((p) => hosts.length === 0 || hosts.some((h) => mxMatchesPattern(h, p)));
+  const kept = (current?.mx ?? []).filter(
+    (p) => hosts.length === 0 || hosts.some((h) => mxMatchesPattern(h, p)),
+  );
   const added = hosts.filter((h) => !kept.some((p) => mxMatchesPattern(h, p)));
   const patterns = [...kept, ...added];
   const age = current?.maxAge;
@@ -92,7 +94,12 @@ const STAGE_WORDS: Record<string, string> = {
   redirect: 'the policy URL redirects',
 };
 
-function fetchFinding(domain: string, record: MtaStsRecordState, r: MtaStsFetchResult, mx: string[]): Finding {
+function fetchFinding(
+  domain: string,
+  record: MtaStsRecordState,
+  r: MtaStsFetchResult,
+  mx: string[],
+): Finding {
   const evidence = fetchEvidence(r);
   if (r.ok) {
     return finding({
@@ -184,7 +191,8 @@ function modeFinding(domain: string, policy: MtaStsPolicy, mx: string[]): Findin
         id: 'mta-sts.policy.mode',
         status: 'pass',
         title: 'MTA-STS is enforced',
-        detail: 'mode: enforce tells senders to deliver only over TLS to an MX with a valid certificate matching the policy.',
+        detail:
+          'mode: enforce tells senders to deliver only over TLS to an MX with a valid certificate matching the policy.',
         evidence,
         controls: CONTROLS,
       });
@@ -194,7 +202,8 @@ function modeFinding(domain: string, policy: MtaStsPolicy, mx: string[]): Findin
         status: 'warn',
         severity: 'medium',
         title: 'MTA-STS is only in testing mode',
-        detail: 'mode: testing asks senders to report failures but still deliver when TLS or the certificate fails, so an attacker can still downgrade the connection. Switch to enforce once TLS reports show no failures.',
+        detail:
+          'mode: testing asks senders to report failures but still deliver when TLS or the certificate fails, so an attacker can still downgrade the connection. Switch to enforce once TLS reports show no failures.',
         evidence,
         controls: CONTROLS,
         remediation: remediation(domain, mx, policy),
@@ -205,7 +214,8 @@ function modeFinding(domain: string, policy: MtaStsPolicy, mx: string[]): Findin
         status: 'fail',
         severity: 'medium',
         title: 'MTA-STS is switched off (mode: none)',
-        detail: 'mode: none withdraws the policy: senders apply no MTA-STS protection to mail for the domain.',
+        detail:
+          'mode: none withdraws the policy: senders apply no MTA-STS protection to mail for the domain.',
         evidence,
         controls: CONTROLS,
         remediation: remediation(domain, mx, policy),
@@ -317,7 +327,13 @@ function maxAgeFinding(domain: string, policy: MtaStsPolicy, mx: string[]): Find
   });
 }
 
-function recordFinding(domain: string, record: MtaStsRecordState, r: MtaStsFetchResult, mx: string[], policy?: MtaStsPolicy): Finding {
+function recordFinding(
+  domain: string,
+  record: MtaStsRecordState,
+  r: MtaStsFetchResult,
+  mx: string[],
+  policy?: MtaStsPolicy,
+): Finding {
   const evidence = { record: recordEvidence(record), policyServed: r.ok };
   const base = { id: 'mta-sts.policy.record', evidence, controls: CONTROLS };
   if (record.state === 'error') {

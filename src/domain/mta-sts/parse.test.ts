@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { MTA_STS_MAX_REPORTED_PROBLEMS } from '../../core/limits.js';
 import { isValidMxPattern, mxMatchesPattern, parseMtaStsPolicy } from './parse.js';
 
-const GOOD = 'version: STSv1\r\nmode: enforce\r\nmx: mail.example.org\r\nmx: *.example.net\r\nmax_age: 604800\r\n';
+const GOOD =
+  'version: STSv1\r\nmode: enforce\r\nmx: mail.example.org\r\nmx: *.example.net\r\nmax_age: 604800\r\n';
 
 describe('parseMtaStsPolicy', () => {
   it('reads a valid CRLF policy', () => {
@@ -83,7 +84,9 @@ describe('parseMtaStsPolicy', () => {
       fc.constantFrom('version: STSv1', 'mode: enforce', 'mode: none', 'mx: *.example.org', 'max_age: 86400'),
       fc.tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 })).map(([k, v]) => `${k}: ${v}`),
     );
-    const doc = fc.tuple(fc.array(line, { maxLength: 12 }), fc.constantFrom('\n', '\r\n')).map(([ls, eol]) => ls.join(eol));
+    const doc = fc
+      .tuple(fc.array(line, { maxLength: 12 }), fc.constantFrom('\n', '\r\n'))
+      .map(([ls, eol]) => ls.join(eol));
     fc.assert(
       fc.property(fc.oneof(doc, fc.string(), fc.string({ unit: 'binary' })), (text) => {
         const p = parseMtaStsPolicy(text);
@@ -110,7 +113,12 @@ describe('parseMtaStsPolicy', () => {
         fc.integer({ min: 0, max: 31_557_600 }),
         fc.constantFrom('\n', '\r\n'),
         (mode, hosts, age, eol) => {
-          const text = ['version: STSv1', `mode: ${mode}`, ...hosts.map((h) => `mx: ${h}`), `max_age: ${age}`].join(eol);
+          const text = [
+            'version: STSv1',
+            `mode: ${mode}`,
+            ...hosts.map((h) => `mx: ${h}`),
+            `max_age: ${age}`,
+          ].join(eol);
           const p = parseMtaStsPolicy(text);
           expect(p.errors).toEqual([]);
           expect(p).toMatchObject({ mode, mx: hosts, maxAge: age });

@@ -108,7 +108,9 @@ export function parseMtaStsPolicy(text: string): MtaStsPolicy {
     }
     if (!KNOWN.has(name)) {
       if (KNOWN.has(name.toLowerCase())) {
-        warnings.add(`key ${quote(name)} on line ${n} is ignored: keys are case-sensitive ("${name.toLowerCase()}")`);
+        warnings.add(
+          `key ${quote(name)} on line ${n} is ignored: keys are case-sensitive ("${name.toLowerCase()}")`,
+        );
       }
       policy.extensions.push({ name, value });
       return;
@@ -136,14 +138,16 @@ export function parseMtaStsPolicy(text: string): MtaStsPolicy {
         break;
       case 'mx': {
         const pattern = value.toLowerCase().replace(/\.$/, '');
-        if (!isValidMxPattern(pattern)) errors.add(`mx ${quote(value)} is not a host name or *.domain pattern`);
+        if (!isValidMxPattern(pattern))
+          errors.add(`mx ${quote(value)} is not a host name or *.domain pattern`);
         else if (policy.mx.includes(pattern)) warnings.add(`mx ${quote(value)} is listed more than once`);
         else policy.mx.push(pattern);
         break;
       }
     }
   });
-  if (/(?:^|[^\r])\n/.test(body)) warnings.add('lines end in LF only; RFC 8461 examples use CRLF (senders accept both)');
+  if (/(?:^|[^\r])\n/.test(body))
+    warnings.add('lines end in LF only; RFC 8461 examples use CRLF (senders accept both)');
   if (policy.version === undefined) errors.add('"version: STSv1" is missing');
   if (!seen.has('mode')) errors.add('"mode" is missing');
   if (!seen.has('max_age')) errors.add('"max_age" is missing');

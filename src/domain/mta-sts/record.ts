@@ -19,7 +19,11 @@ export function mtaStsRecordState(lookup: LookupOutcome<'TXT'>): MtaStsRecordSta
   const texts = txtTexts(lookup.result).filter(isStsRecord);
   if (texts.length === 0) return { state: 'absent' };
   if (texts.length > 1) {
-    return { state: 'invalid', texts, problems: [`${texts.length} records start with v=STSv1; exactly one is allowed`] };
+    return {
+      state: 'invalid',
+      texts,
+      problems: [`${texts.length} records start with v=STSv1; exactly one is allowed`],
+    };
   }
   const text = texts[0] ?? '';
   const { id, problems } = validateStsRecord(text);
