@@ -73,3 +73,9 @@ export const MTA_STS_FETCH_TIMEOUT_MS = 10_000;
 export const SPF_VERY_BROAD_IPV4_ADDRESSES = 16_777_216;
 /** Records fetched at once while walking an SPF include tree: quick on wide trees, gentle on resolvers. */
 export const SPF_TREE_CONCURRENCY = 8;
+/** Queries in flight per client UDP socket before another is opened (spreads bursts over receive buffers). */
+export const DNS_UDP_QUERIES_PER_SOCKET = 128;
+/** Upper bound on UDP sockets one resolver client opens per address family. */
+export const DNS_UDP_MAX_SOCKETS = 16;
+/** Receive buffer asked for on resolver and lab DNS sockets; the kernel caps it at net.core.rmem_max. */
+export const DNS_UDP_RECV_BUFFER_BYTES = 4 * 1024 * 1024;

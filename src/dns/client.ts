@@ -2,7 +2,14 @@ import { randomFillSync } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { DecodedPacket } from 'dns-packet';
 import { DnsError } from '../core/errors.js';
-import { DNS_DEFAULT_RETRIES, DNS_DEFAULT_TIMEOUT_MS, DNS_EDNS_UDP_SIZE } from '../core/limits.js';
+import {
+  DNS_DEFAULT_RETRIES,
+  DNS_DEFAULT_TIMEOUT_MS,
+  DNS_EDNS_UDP_SIZE,
+  DNS_UDP_MAX_SOCKETS,
+  DNS_UDP_QUERIES_PER_SOCKET,
+  DNS_UDP_RECV_BUFFER_BYTES,
+} from '../core/limits.js';
 import { AbortHub } from './abort-hub.js';
 import {
   aborted,
@@ -39,9 +46,11 @@ interface Pending {
   qname: string;
   type: RRType;
   target: Target;
+  lane: Lane;
   finish: (err: DnsError | null, packet?: DecodedPacket) => void;
 }
 
+/** One UDP socket and the number of queries waiting on it. */
 interface Lane {
   family: Family;
   socket: Socket;
@@ -67,7 +76,7 @@ export class DnsClient implements Resolver {
   private readonly retries: number;
   private readonly udpSize: number;
   private readonly pending = new Map<number, Pending>();
-  private readonly lanes: Partial<Record<Family, Lane>> = {};
+  private readonly lanes: Record<Family, Lane[]> = { udp4: [], udp6: [] };
   private readonly aborts = new AbortHub();
   private idPool = Buffer.alloc(0);
   private idAt = 0;
@@ -116,7 +125,7 @@ export class DnsClient implements Resolver {
     for (const p of [...this.pending.values()]) {
       p.finish(aborted(p.type, 'client closed'));
     }
-    for (const family of ['udp4', 'udp6'] as const) this.dropLane(family);
+    for (const lane of [...this.lanes.udp4, ...this.lanes.udp6]) this.dropLane(lane);
   }
 
   private udpExchange(
@@ -148,7 +157,7 @@ export class DnsClient implements Resolver {
         if (err) reject(err);
         else resolve(packet as DecodedPacket);
       };
-      const entry: Pending = { qname, type, target, finish };
+      const entry: Pending = { qname, type, target, lane, finish };
       this.pending.set(id, entry);
       if (lane.inFlight++ === 0) lane.socket.ref();
       const timer = setTimeout(() => finish(timedOut(type, target, this.timeoutMs)), this.timeoutMs);
@@ -178,35 +187,53 @@ export class DnsClient implements Resolver {
     if (matchesQuestion(packet, p.qname, p.type)) p.finish(null, packet);
   };
 
+  /**
+   * A socket with room for one more query. Bursts are spread over several sockets because each
+   * has its own kernel receive buffer: hundreds of replies landing on one socket while the event
+   * loop is busy overflow it and are dropped, which would show up as timeouts.
+   */
   private lane(family: Family): Lane {
-    let lane = this.lanes[family];
-    if (!lane) {
-      const socket = createSocket({ type: family });
-      lane = { family, socket, inFlight: 0 };
-      this.lanes[family] = lane;
-      socket.on('message', this.onMessage);
-      socket.on('error', (err) => this.failLane(family, err));
-      // Idle sockets must not keep the process alive; `udpExchange` refs while queries are out.
-      socket.unref();
+    const lanes = this.lanes[family];
+    let quietest: Lane | undefined;
+    for (const lane of lanes) {
+      if (lane.inFlight < DNS_UDP_QUERIES_PER_SOCKET) return lane;
+      if (!quietest || lane.inFlight < quietest.inFlight) quietest = lane;
     }
+    if (quietest && lanes.length >= DNS_UDP_MAX_SOCKETS) return quietest;
+    const socket = createSocket({ type: family });
+    const lane: Lane = { family, socket, inFlight: 0 };
+    lanes.push(lane);
+    socket.on('message', this.onMessage);
+    socket.on('error', (err) => this.failLane(lane, err));
+    // Sends issued before the bind completes are queued by Node.
+    socket.bind(0, () => {
+      try {
+        socket.setRecvBufferSize(DNS_UDP_RECV_BUFFER_BYTES);
+      } catch {
+        // The kernel may refuse or cap it (rmem_max); the default buffer still works.
+      }
+    });
+    // Idle sockets must not keep the process alive; `udpExchange` refs while queries are out.
+    socket.unref();
     return lane;
   }
 
   private release(lane: Lane): void {
-    if (--lane.inFlight === 0 && this.lanes[lane.family] === lane) lane.socket.unref();
+    if (--lane.inFlight === 0) lane.socket.unref();
   }
 
-  private failLane(family: Family, err: Error): void {
+  private failLane(lane: Lane, err: Error): void {
     for (const p of [...this.pending.values()]) {
-      if (p.target.family === family) p.finish(networkError(p.type, p.target, err));
+      if (p.lane === lane) p.finish(networkError(p.type, p.target, err));
     }
-    this.dropLane(family);
+    this.dropLane(lane);
   }
 
-  private dropLane(family: Family): void {
-    const lane = this.lanes[family];
-    if (!lane) return;
-    delete this.lanes[family];
+  private dropLane(lane: Lane): void {
+    const lanes = this.lanes[lane.family];
+    const at = lanes.indexOf(lane);
+    if (at < 0) return;
+    lanes.splice(at, 1);
     lane.socket.removeAllListeners('message');
     // Keep an error listener: a late socket error must not become an uncaught exception.
     lane.socket.on('error', () => undefined);

@@ -3,7 +3,12 @@ import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, OptAnswer, Packet } from 'dns-packet';
 import { MailcomplyError } from '../core/errors.js';
-import { DNS_EDNS_UDP_SIZE, LAB_DNS_BIND_ATTEMPTS, LAB_DNS_TCP_IDLE_MS } from '../core/limits.js';
+import {
+  DNS_EDNS_UDP_SIZE,
+  DNS_UDP_RECV_BUFFER_BYTES,
+  LAB_DNS_BIND_ATTEMPTS,
+  LAB_DNS_TCP_IDLE_MS,
+} from '../core/limits.js';
 import type { RRType } from '../dns/types.js';
 import { toPacketAnswer } from '../dns/wire.js';
 import { ZoneIndex, type FailureMode, type ZoneData } from '../dns/zone-data.js';
@@ -188,6 +193,13 @@ function bindUdp(host: string, port: number, engine: Engine): Promise<UdpSocket>
     socket.once('error', reject);
     socket.bind({ address: host, port, exclusive: true }, () => {
       socket.off('error', reject);
+      try {
+        // A scan sends bursts of hundreds of queries; the default buffer would drop some.
+        socket.setRecvBufferSize(DNS_UDP_RECV_BUFFER_BYTES);
+        socket.setSendBufferSize(DNS_UDP_RECV_BUFFER_BYTES);
+      } catch {
+        // Capped or refused by the kernel: the default buffers still work.
+      }
       // Errors after binding (e.g. ICMP-induced send failures) are the client's problem, not ours.
       socket.on('error', () => undefined);
       socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {

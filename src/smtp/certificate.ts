@@ -3,7 +3,6 @@
  * DER kept so DANE can match it.
  */
 import { X509Certificate } from 'node:crypto';
-import type { DetailedPeerCertificate } from 'node:tls';
 import { SMTP_MAX_CHAIN_LENGTH } from '../core/limits.js';
 import type { PeerCertificate } from './types.js';
 
@@ -34,22 +33,16 @@ export function summarizeCertificate(der: Buffer): PeerCertificate | undefined {
 }
 
 /**
- * The chain as presented, leaf first: follows `issuerCertificate` until it points at itself, repeats a
- * certificate or reaches the length limit (Node links the root to itself).
+ * The chain exactly as the server sent it, in its order, leaf first (Node links each presented
+ * certificate to the next one sent). Certificates the verifier added from the trust store are not
+ * included: DANE-TA must match a certificate the server actually presents (RFC 7671 §5.2.2).
  */
-export function chainFromPeer(leaf: DetailedPeerCertificate | undefined): PeerCertificate[] {
+export function chainFromPeer(leaf: X509Certificate | undefined): PeerCertificate[] {
   const out: PeerCertificate[] = [];
-  const seen = new Set<string>();
-  let cur: DetailedPeerCertificate | undefined = leaf;
-  while (cur && cur.raw && out.length < SMTP_MAX_CHAIN_LENGTH) {
-    const summary = summarizeCertificate(cur.raw);
-    const key = summary?.fingerprint256 ?? cur.raw.toString('base64');
-    if (seen.has(key)) break;
-    seen.add(key);
-    out.push(summary ?? unparsable(cur.raw));
-    const next: DetailedPeerCertificate | undefined = cur.issuerCertificate;
-    if (!next || next === cur) break;
-    cur = next;
+  let cur: X509Certificate | undefined = leaf;
+  while (cur && out.length < SMTP_MAX_CHAIN_LENGTH) {
+    out.push(summarizeCertificate(cur.raw) ?? unparsable(cur.raw));
+    cur = cur.issuerCertificate;
   }
   return out;
 }

@@ -9,7 +9,6 @@ import {
   connect as tlsConnect,
   createSecureContext,
   rootCertificates,
-  type DetailedPeerCertificate,
   type SecureContext,
   type SecureVersion,
   type TLSSocket,
@@ -126,9 +125,11 @@ export function handshake(socket: Socket, o: HandshakeOptions): Promise<TLSSocke
 export function summarizeTls(tlsSocket: TLSSocket, host: string): TlsSummary {
   const cipher = tlsSocket.getCipher();
   const protocol = tlsSocket.getProtocol() ?? 'unknown';
-  const peer = tlsSocket.getPeerCertificate(true) as DetailedPeerCertificate | Record<string, never>;
-  const leaf = 'raw' in peer && peer.raw ? (peer as DetailedPeerCertificate) : undefined;
-  const chain = chainFromPeer(leaf);
+  // Order matters: on Node 20 getPeerX509Certificate() takes the presented chain out of the TLS
+  // session (ownership moves into the returned objects), after which getPeerCertificate() is empty.
+  // The legacy object is what checkServerIdentity reads (subject, subjectaltname), so it comes first.
+  const legacyLeaf = tlsSocket.getPeerCertificate();
+  const chain = chainFromPeer(tlsSocket.getPeerX509Certificate());
   const ephemeral = tlsSocket.getEphemeralKeyInfo();
   const out: TlsSummary = {
     protocol,
@@ -144,8 +145,8 @@ export function summarizeTls(tlsSocket: TLSSocket, host: string): TlsSummary {
     out.authorizationError =
       e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message) : String(e ?? 'unknown');
   }
-  if (leaf) {
-    const err = checkServerIdentity(host, leaf);
+  if (chain.length > 0 && 'subject' in legacyLeaf) {
+    const err = checkServerIdentity(host, legacyLeaf);
     out.nameMatches = err === undefined;
     if (err) out.nameError = err.message;
   } else {

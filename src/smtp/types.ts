@@ -61,7 +61,7 @@ export interface TlsSummary {
   /** IANA name, e.g. `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`. */
   standardCipher?: string;
   forwardSecrecy: boolean;
-  /** Leaf first. */
+  /** As presented by the server, in its order, leaf first; trust-store additions excluded. */
   chain: PeerCertificate[];
   /** The chain verified against the trust anchors in use (system store plus `ca`). */
   authorized: boolean;

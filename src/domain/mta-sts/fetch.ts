@@ -141,6 +141,7 @@ class Session {
   private readonly deadline: number;
   private readonly onOuterAbort = () => this.controller.abort('aborted');
   private readonly outer?: AbortSignal;
+  private closed = false;
 
   constructor(
     private readonly timeoutMs: number,
@@ -193,12 +194,15 @@ class Session {
   }
 
   track(socket: Socket): void {
-    this.sockets.push(socket);
     // Errors after the result is settled must not surface as unhandled events.
     socket.on('error', () => undefined);
+    // A dialer that ignores the abort may hand over a socket after the fetch has ended.
+    if (this.closed) socket.destroy();
+    else this.sockets.push(socket);
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.outer?.removeEventListener('abort', this.onOuterAbort);
     if (!this.signal.aborted) this.controller.abort('closed');

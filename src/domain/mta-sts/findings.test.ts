@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../core/finding.js';
 import { MemoryResolver } from '../../dns/memory-resolver.js';
 import type { MtaStsFetchFailure, MtaStsFetchOk } from './fetch.js';
-import { mtaStsPolicyFindings, recommendedPolicy } from './findings.js';
+import { mtaStsPolicyFindings } from './findings.js';
+import { recommendedPolicy } from './remediation.js';
 import { parseMtaStsPolicy } from './parse.js';
 import { lookupMtaStsRecord, type MtaStsRecordState } from './record.js';
 
@@ -93,7 +94,7 @@ describe('mtaStsPolicyFindings', () => {
     });
     expect(f.detail).toContain('mx2.example.org, a.b.example.org');
     // The remediation keeps the pattern in use and adds the missing hosts, and drops the stale one.
-    expect(f.remediation).toContain('mx: mx1.example.org\r\nmx: mx2.example.org\r\nmx: a.b.example.org');
+    expect(f.remediation).toContain('mx: mx1.example.org\nmx: mx2.example.org\nmx: a.b.example.org');
     expect(f.remediation).not.toContain('old.example.org');
     const testing = byId(
       mtaStsPolicyFindings(DOMAIN, RECORD, served(text.replace('enforce', 'testing')), MX),
@@ -119,7 +120,7 @@ describe('mtaStsPolicyFindings', () => {
   it('fails the syntax of an invalid policy, and warns on tolerated deviations', () => {
     const bad = byId(mtaStsPolicyFindings(DOMAIN, RECORD, served('garbage'), MX));
     expect(bad['mta-sts.policy.syntax']).toMatchObject({ status: 'fail', severity: 'high' });
-    expect(bad['mta-sts.policy.syntax']!.remediation).toContain('version: STSv1\r\nmode: enforce');
+    expect(bad['mta-sts.policy.syntax']!.remediation).toContain('version: STSv1\nmode: enforce');
     expect(bad['mta-sts.policy.mode']!.status).toBe('fail');
     const lf = byId(mtaStsPolicyFindings(DOMAIN, RECORD, served(GOOD.replace(/\r\n/g, '\n')), MX));
     expect(lf['mta-sts.policy.syntax']).toMatchObject({ status: 'warn', severity: 'low' });
@@ -165,7 +166,7 @@ describe('mtaStsPolicyFindings', () => {
       MX,
     );
     expect(f.map((x) => x.status)).toEqual(['info', 'info']);
-    expect(f[0]!.remediation).toContain('mx: mx1.example.org\r\nmx: mx2.example.org');
+    expect(f[0]!.remediation).toContain('mx: mx1.example.org\nmx: mx2.example.org');
   });
 
   it('reports a record lookup failure as error', () => {

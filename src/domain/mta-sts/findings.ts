@@ -2,7 +2,6 @@
  * Verdicts on a fetched MTA-STS policy (RFC 8461): could it be fetched, does it parse, is it enforced,
  * does it cover every MX, is its lifetime sensible, and does the `_mta-sts` record announce it.
  */
-import { createHash } from 'node:crypto';
 import type { Finding } from '../../core/finding.js';
 import {
   MTA_STS_MAX_AGE_MAX_S,
@@ -11,54 +10,14 @@ import {
 } from '../../core/limits.js';
 import { finding } from '../../core/make-finding.js';
 import { certificateEvidence } from '../../smtp/certificate.js';
-import { zoneTxt } from '../tag-list.js';
 import type { MtaStsFetchResult } from './fetch.js';
 import { mxMatchesPattern, parseMtaStsPolicy, type MtaStsPolicy } from './parse.js';
+import { policyRemediation as remediation } from './remediation.js';
 import type { MtaStsRecordState } from './record.js';
 
 const CONTROLS = ['transport.mta-sts'];
 // The policy text kept as evidence is cut here; a legal policy is a few hundred bytes.
 const EVIDENCE_TEXT_MAX = 8_192;
-
-/**
- * The policy to publish for these MX hosts: enforce, patterns already in use that still match an MX,
- * the MX hosts no pattern covers, and the current max_age when it is sensible.
- */
-export function recommendedPolicy(mxHosts: string[], current?: MtaStsPolicy): string {
-  const hosts = [...new Set(mxHosts.map((h) => h.toLowerCase().replace(/\.$/, '')).filter((h) => h !== ''))];
-  const kept = (current?.mx ?? []).filter(
-    (p) => hosts.length === 0 || hosts.some((h) => mxMatchesPattern(h, p)),
-  );
-  const added = hosts.filter((h) => !kept.some((p) => mxMatchesPattern(h, p)));
-  const patterns = [...kept, ...added];
-  const age = current?.maxAge;
-  const maxAge =
-    age !== undefined && age >= MTA_STS_MAX_AGE_RECOMMENDED_S && age <= MTA_STS_MAX_AGE_MAX_S
-      ? age
-      : MTA_STS_MAX_AGE_RECOMMENDED_S;
-  return [
-    'version: STSv1',
-    'mode: enforce',
-    ...(patterns.length > 0 ? patterns.map((p) => `mx: ${p}`) : ['mx: <each MX host name>']),
-    `max_age: ${maxAge}`,
-    '',
-  ].join('\r\n');
-}
-
-/** The remediation: the policy file to serve and the record announcing it (the id hashes the text). */
-function remediation(domain: string, mxHosts: string[], current?: MtaStsPolicy): string {
-  const text = recommendedPolicy(mxHosts, current);
-  const id = createHash('sha256').update(text).digest('hex').slice(0, 20);
-  return [
-    `Serve this at https://mta-sts.${domain}/.well-known/mta-sts.txt (HTTP 200, Content-Type: text/plain, no`,
-    `redirect, certificate valid for mta-sts.${domain}), lines ending in CRLF:`,
-    '',
-    text.trimEnd(),
-    '',
-    'and announce it (a new id tells senders the policy changed):',
-    zoneTxt(`_mta-sts.${domain}`, `v=STSv1; id=${id}`),
-  ].join('\n');
-}
 
 function fetchEvidence(r: MtaStsFetchResult): Record<string, unknown> {
   const ev: Record<string, unknown> = { url: r.url, ms: r.ms };
