@@ -46,3 +46,15 @@ export function readDomainsFile(path: string): string[] {
     .map((l) => l.replace(/#.*/, '').trim())
     .filter((l) => l !== '');
 }
+
+/** Reads a PEM bundle given with --ca; a file without a certificate is a usage error naming it. */
+export function readPemFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--ca ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${path}: no PEM certificate found`);
+  return text;
+}

@@ -218,6 +218,20 @@ describe('DnsClient against the lab resolver', () => {
   });
 });
 
+describe('DnsClient over IPv6 loopback', () => {
+  it('queries a lab resolver on ::1, over UDP and TCP', async () => {
+    const lab6 = await startLabDns({ records: SIGNED, signedZones: ['signed.example'] }, { host: '::1' });
+    const c = new DnsClient({ servers: [{ host: '0:0:0:0:0:0:0:1', port: lab6.port }], timeoutMs: 1000 });
+    const r = await c.query('mx1.signed.example', 'A');
+    expect(r).toMatchObject({ rcode: 'NOERROR', ad: true, server: `[0:0:0:0:0:0:0:1]:${lab6.port}` });
+    expect(r.answers.map((a) => a.data)).toEqual(['127.0.0.1']);
+    const big = await c.query('big.signed.example', 'TXT');
+    expect(big.tcp).toBe(true);
+    c.close();
+    await lab6.close();
+  });
+});
+
 describe('DnsClient abort', () => {
   it('rejects at once when the signal is already aborted, without sending', async () => {
     const before = lab.queries();
@@ -346,6 +360,24 @@ describe('DnsClient with misbehaving servers', () => {
     c.close();
   });
 
+  it('reports E_DNS_NETWORK at once when nothing listens on the port (ICMP port unreachable)', async () => {
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const closedPort = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const c = new DnsClient({
+      servers: [{ host: '127.0.0.1', port: closedPort }],
+      timeoutMs: 10_000,
+      retries: 1,
+    });
+    const t0 = performance.now();
+    const err = await c.query('e.example', 'A').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_DNS_NETWORK' });
+    expect(String((err as Error).message)).toContain('ECONNREFUSED');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    c.close();
+  });
+
   it('rotates to the next server on retry', async () => {
     mode = 'silent';
     const c = new DnsClient({
@@ -372,8 +404,9 @@ describe('DnsClient resources', () => {
     const baseline = handleCounts();
     const names = ['mx1.signed.example', 'signed.example', 'nowhere.signed.example', 'www.signed.example'];
     const types = ['A', 'MX', 'TXT', 'A'] as const;
-    for (let batch = 0; batch < 20; batch++) {
-      const inFlight = Array.from({ length: 100 }, (_, i) =>
+    // Bursts of 400 need more than one socket per server: the extra ones must not linger either.
+    for (let batch = 0; batch < 5; batch++) {
+      const inFlight = Array.from({ length: 400 }, (_, i) =>
         c.query(names[i % 4] as string, types[i % 4] as 'A', { signal: ac.signal }),
       );
       // One shared listener for all queries on a signal, not one each.

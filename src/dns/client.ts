@@ -23,7 +23,6 @@ import {
   tcpExchange,
   timedOut,
   toTarget,
-  type Family,
   type Target,
 } from './exchange.js';
 import { systemServers, type DnsServer } from './servers.js';
@@ -50,11 +49,14 @@ interface Pending {
   finish: (err: DnsError | null, packet?: DecodedPacket) => void;
 }
 
-/** One UDP socket and the number of queries waiting on it. */
+/** One UDP socket connected to one server, and the queries waiting on it. */
 interface Lane {
-  family: Family;
+  key: string;
   socket: Socket;
   inFlight: number;
+  connected: boolean;
+  /** Queries written before the socket finished connecting. */
+  backlog: { bytes: Buffer; onError: (err: unknown) => void }[];
 }
 
 // With this many queries outstanding on one client something is wrong upstream; refusing beats
@@ -65,9 +67,10 @@ const QR_BIT = 0x80;
 
 /**
  * A stub resolver client: UDP with EDNS0 (DO and RD set), TCP when the reply is truncated,
- * per-attempt timeouts, retries across servers and AbortSignal support. One UDP socket per
- * address family is shared by all queries (ids are random and tracked), and it does not keep the
- * process alive while idle. Rcodes are returned as data; only "no usable answer" throws a DnsError.
+ * per-attempt timeouts, retries across servers and AbortSignal support. Queries share a few UDP
+ * sockets per server (ids are random and tracked, as real stub resolvers do), and idle sockets do
+ * not keep the process alive; `close()` releases them. Rcodes are returned as data; only "no
+ * usable answer" throws a DnsError.
  * @example new DnsClient({ servers: [{ host: '127.0.0.1', port: 5353 }] }).query('example.org', 'MX')
  */
 export class DnsClient implements Resolver {
@@ -76,7 +79,7 @@ export class DnsClient implements Resolver {
   private readonly retries: number;
   private readonly udpSize: number;
   private readonly pending = new Map<number, Pending>();
-  private readonly lanes: Record<Family, Lane[]> = { udp4: [], udp6: [] };
+  private readonly lanes = new Map<string, Lane[]>();
   private readonly aborts = new AbortHub();
   private idPool = Buffer.alloc(0);
   private idAt = 0;
@@ -125,7 +128,7 @@ export class DnsClient implements Resolver {
     for (const p of [...this.pending.values()]) {
       p.finish(aborted(p.type, 'client closed'));
     }
-    for (const lane of [...this.lanes.udp4, ...this.lanes.udp6]) this.dropLane(lane);
+    for (const lanes of [...this.lanes.values()]) for (const lane of [...lanes]) this.dropLane(lane);
   }
 
   private udpExchange(
@@ -141,7 +144,7 @@ export class DnsClient implements Resolver {
       }
       let lane: Lane;
       try {
-        lane = this.lane(target.family);
+        lane = this.lane(target);
       } catch (err) {
         reject(networkError(type, target, err));
         return;
@@ -162,14 +165,10 @@ export class DnsClient implements Resolver {
       if (lane.inFlight++ === 0) lane.socket.ref();
       const timer = setTimeout(() => finish(timedOut(type, target, this.timeoutMs)), this.timeoutMs);
       if (signal) unwatch = this.aborts.watch(signal, () => finish(aborted(type)));
-      const query = encodeQuery(id, qname, type, this.udpSize);
-      try {
-        lane.socket.send(query, target.port, target.host, (err) => {
-          if (err) finish(networkError(type, target, err));
-        });
-      } catch (err) {
-        finish(networkError(type, target, err));
-      }
+      const bytes = encodeQuery(id, qname, type, this.udpSize);
+      const onError = (err: unknown): void => finish(networkError(type, target, err));
+      if (lane.connected) send(lane.socket, bytes, onError);
+      else lane.backlog.push({ bytes, onError });
     });
   }
 
@@ -188,30 +187,38 @@ export class DnsClient implements Resolver {
   };
 
   /**
-   * A socket with room for one more query. Bursts are spread over several sockets because each
-   * has its own kernel receive buffer: hundreds of replies landing on one socket while the event
-   * loop is busy overflow it and are dropped, which would show up as timeouts.
+   * A socket to `target` with room for one more query. Sockets are connected (the kernel then
+   * drops datagrams from anyone else, reports ICMP errors, and sends faster), and bursts are spread
+   * over several of them because each has its own receive buffer: hundreds of replies landing on
+   * one socket while the event loop is busy would overflow it and surface as timeouts.
    */
-  private lane(family: Family): Lane {
-    const lanes = this.lanes[family];
+  private lane(target: Target): Lane {
+    let lanes = this.lanes.get(target.label);
+    if (!lanes) {
+      lanes = [];
+      this.lanes.set(target.label, lanes);
+    }
     let quietest: Lane | undefined;
     for (const lane of lanes) {
       if (lane.inFlight < DNS_UDP_QUERIES_PER_SOCKET) return lane;
       if (!quietest || lane.inFlight < quietest.inFlight) quietest = lane;
     }
     if (quietest && lanes.length >= DNS_UDP_MAX_SOCKETS) return quietest;
-    const socket = createSocket({ type: family });
-    const lane: Lane = { family, socket, inFlight: 0 };
+    const socket = createSocket({ type: target.family });
+    const lane: Lane = { key: target.label, socket, inFlight: 0, connected: false, backlog: [] };
     lanes.push(lane);
     socket.on('message', this.onMessage);
     socket.on('error', (err) => this.failLane(lane, err));
-    // Sends issued before the bind completes are queued by Node.
-    socket.bind(0, () => {
+    socket.connect(target.port, target.host, () => {
+      lane.connected = true;
       try {
         socket.setRecvBufferSize(DNS_UDP_RECV_BUFFER_BYTES);
       } catch {
         // The kernel may refuse or cap it (rmem_max); the default buffer still works.
       }
+      const backlog = lane.backlog;
+      lane.backlog = [];
+      for (const q of backlog) send(socket, q.bytes, q.onError);
     });
     // Idle sockets must not keep the process alive; `udpExchange` refs while queries are out.
     socket.unref();
@@ -230,10 +237,11 @@ export class DnsClient implements Resolver {
   }
 
   private dropLane(lane: Lane): void {
-    const lanes = this.lanes[lane.family];
-    const at = lanes.indexOf(lane);
-    if (at < 0) return;
+    const lanes = this.lanes.get(lane.key);
+    const at = lanes ? lanes.indexOf(lane) : -1;
+    if (!lanes || at < 0) return;
     lanes.splice(at, 1);
+    if (lanes.length === 0) this.lanes.delete(lane.key);
     lane.socket.removeAllListeners('message');
     // Keep an error listener: a late socket error must not become an uncaught exception.
     lane.socket.on('error', () => undefined);
@@ -260,5 +268,16 @@ export class DnsClient implements Resolver {
     const id = this.idPool.readUInt16BE(this.idAt);
     this.idAt += 2;
     return id;
+  }
+}
+
+function send(socket: Socket, bytes: Buffer, onError: (err: unknown) => void): void {
+  try {
+    socket.send(bytes, (err) => {
+      if (err) onError(err);
+    });
+  } catch (err) {
+    // Thrown synchronously when the socket was closed underneath us.
+    onError(err);
   }
 }

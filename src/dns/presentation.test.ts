@@ -190,6 +190,11 @@ describe('parsePresentation properties', () => {
     const alphabet = fc.constantFrom(...' \t\n;"\\()@.$0123456789abcdefxyzMXATXSOAIN_-:*é\u0000'.split(''));
     const lines = fc.oneof(
       fc.string({ maxLength: 120 }),
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.string({
+        unit: fc.constantFrom('\u00a0', '\u2028', '\v', '\f', '\ufeff', 'a', '"', ' '),
+        maxLength: 20,
+      }),
       fc.string({ unit: alphabet, maxLength: 80 }),
       fc
         .tuple(

@@ -13,6 +13,8 @@ export const DEFAULT_TTL = 300;
 const MAX_TTL = 2 ** 31 - 1; // RFC 2181 §8
 const UINT = /^\d{1,10}$/;
 const HEX = /^(?:[0-9a-f]{2})+$/i;
+// One definition of blank for skipping and for ending words, so no character is neither.
+const SPACE = /\s/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 interface Token {
@@ -45,7 +47,10 @@ export function parsePresentation(text: string, origin: string): DnsRecord[] {
       if (!first.quoted && first.text.startsWith('$')) {
         const directive = first.text.toUpperCase();
         const arg = tokens[1];
-        if (!arg || arg.quoted || tokens.length > 2) throw new LineError(`${directive} takes one value`);
+        if (!arg || arg.quoted || tokens.length > 2) {
+          const shown = /^\$[A-Z]{1,12}$/.test(directive) ? directive : 'a directive';
+          throw new LineError(`${shown} takes one value`);
+        }
         if (directive === '$TTL') defaultTtl = ttlValue(arg.text);
         else if (directive === '$ORIGIN') currentOrigin = ownerName(arg.text, currentOrigin);
         else throw new LineError('unknown directive (only $ORIGIN and $TTL are supported)');
@@ -255,7 +260,7 @@ function tokenize(line: string): Token[] {
   let i = 0;
   while (i < line.length) {
     const c = line[i] as string;
-    if (c === ' ' || c === '\t') {
+    if (SPACE.test(c)) {
       i++;
     } else if (c === ';') {
       break;
@@ -263,14 +268,14 @@ function tokenize(line: string): Token[] {
       const [text, next] = quoted(line, i + 1);
       tokens.push({ text, quoted: true });
       i = next;
-      if (i < line.length && !/[\s;]/.test(line[i] as string)) {
+      if (i < line.length && !SPACE.test(line[i] as string) && line[i] !== ';') {
         throw new LineError('a quoted string must be followed by a space');
       }
     } else if (c === '(' || c === ')') {
       throw new LineError('parentheses are not supported: put each record on one line');
     } else {
       let j = i;
-      while (j < line.length && !/[\s;"()]/.test(line[j] as string)) j++;
+      while (j < line.length && !SPACE.test(line[j] as string) && !'";()'.includes(line[j] as string)) j++;
       tokens.push({ text: line.slice(i, j), quoted: false });
       i = j;
     }

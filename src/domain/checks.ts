@@ -5,6 +5,7 @@ import { mtaStsRecordCheck } from './mta-sts-record.js';
 import { mxCheck } from './mx.js';
 import { spfCheck } from './spf/check.js';
 import { tlsRptCheck } from './tls-rpt.js';
+import { daneCheck, mtaStsPolicyCheck, smtpCheck } from './transport/checks.js';
 import type { DomainCheck } from './types.js';
 
 /** A check with the finding-id family it reports under and the control it mainly feeds. */
@@ -23,4 +24,11 @@ export const DOMAIN_CHECKS: readonly RegisteredCheck[] = [
   { family: 'mta-sts', control: 'transport.mta-sts', run: mtaStsRecordCheck },
   { family: 'tls-rpt', control: 'transport.tls-reporting', run: tlsRptCheck },
   { family: 'dnssec', control: 'transport.dnssec', run: dnssecCheck },
+];
+
+/** The checks that talk to the servers themselves; they run only when the scan has transport seams. */
+export const TRANSPORT_CHECKS: readonly RegisteredCheck[] = [
+  { family: 'smtp', control: 'transport.starttls', run: smtpCheck },
+  { family: 'mta-sts', control: 'transport.mta-sts', run: mtaStsPolicyCheck },
+  { family: 'dane', control: 'transport.dane', run: daneCheck },
 ];

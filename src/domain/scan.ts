@@ -6,8 +6,21 @@ import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../core/limits
 import { CachingResolver } from '../dns/cache.js';
 import { toAsciiDomain } from '../dns/name.js';
 import type { Resolver } from '../dns/types.js';
-import { DOMAIN_CHECKS, type RegisteredCheck } from './checks.js';
-import type { DomainContext, DomainScanOptions } from './types.js';
+import { DOMAIN_CHECKS, TRANSPORT_CHECKS, type RegisteredCheck } from './checks.js';
+import { gradeDomain, type DskGrade } from './grade.js';
+import { ProbePool, type ProbePoolOptions } from './transport/probe-pool.js';
+import type { DomainContext, DomainScanOptions, TransportSeams } from './types.js';
+
+/** Probing the servers: SMTP/STARTTLS on every MX, the MTA-STS policy over HTTPS, DANE. */
+export interface TransportOptions extends ProbePoolOptions {
+  /** At most this many MX hosts per domain are probed (default 10). */
+  maxMx?: number;
+  /** One pool per run; scanDomains makes it, scanDomain makes its own when absent. */
+  pool?: ProbePool;
+}
+
+/** Default cap on MX hosts probed per domain. */
+export const DEFAULT_MAX_MX = 10;
 
 export interface ScanOptions {
   resolver: Resolver;
@@ -20,8 +33,10 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Called after each domain, for progress display. */
   onDomain?: (done: number, total: number) => void;
-  /** Which checks to run; defaults to all record checks. */
+  /** Which checks to run; defaults to the record checks, plus the transport checks with `transport`. */
   checks?: readonly RegisteredCheck[];
+  /** Probe the servers too; without it the scan only reads DNS. */
+  transport?: TransportOptions;
 }
 
 export interface DomainReport {
@@ -31,6 +46,8 @@ export interface DomainReport {
   input?: string;
   startedAt: string;
   durationMs: number;
+  /** The DSK grade; only when servers were probed, since it rests on transport encryption. */
+  grade?: DskGrade;
   findings: Finding[];
 }
 
@@ -40,11 +57,12 @@ export async function scanDomain(input: string, options: ScanOptions): Promise<D
   const started = clock();
   const t0 = performance.now();
   const name = toAsciiDomain(input);
-  const report = (domain: string, findings: Finding[]): DomainReport => ({
+  const report = (domain: string, findings: Finding[], grade?: DskGrade): DomainReport => ({
     domain,
     ...(domain !== input ? { input } : {}),
     startedAt: started.toISOString(),
     durationMs: Math.round(performance.now() - t0),
+    ...(grade ? { grade } : {}),
     findings,
   });
   if (!name.ok) {
@@ -67,25 +85,39 @@ export async function scanDomain(input: string, options: ScanOptions): Promise<D
   const opts: DomainScanOptions = { dkimSelectors: options.dkimSelectors ?? [] };
   const ctx: DomainContext = {
     domain: name.domain,
-    resolver: wrapResolver(options.resolver, signal),
+    // Each domain gets its own cache: checks re-ask the same names, and memory stays flat on big runs.
+    resolver: wrapResolver(new CachingResolver(options.resolver), signal),
     clock,
     signal,
     options: opts,
   };
-  const checks = options.checks ?? DOMAIN_CHECKS;
-  const perCheck = await Promise.all(checks.map((c) => runCheck(c, ctx, timeoutS)));
-  return report(name.domain, perCheck.flat());
+  const transport = transportSeams(options.transport);
+  if (transport) ctx.transport = transport;
+  const checks = options.checks ?? (transport ? [...DOMAIN_CHECKS, ...TRANSPORT_CHECKS] : DOMAIN_CHECKS);
+  const findings = (await Promise.all(checks.map((c) => runCheck(c, ctx, timeoutS)))).flat();
+  return report(name.domain, findings, transport ? gradeDomain(findings) : undefined);
 }
 
 /** Scans many domains with bounded concurrency; results keep the input order. */
 export async function scanDomains(inputs: readonly string[], options: ScanOptions): Promise<DomainReport[]> {
   let done = 0;
+  // One probe pool per run: MX hosts shared by many domains are probed once.
+  const transport = options.transport && { ...options.transport, pool: options.transport.pool ?? new ProbePool(options.transport) };
   return mapLimit(inputs, options.concurrency ?? SCAN_DEFAULT_CONCURRENCY, async (input) => {
-    // One cache per domain keeps memory flat on big runs; shared provider includes are cheap to re-ask.
-    const report = await scanDomain(input, { ...options, resolver: new CachingResolver(options.resolver) });
+    const report = await scanDomain(input, { ...options, ...(transport ? { transport } : {}) });
     options.onDomain?.(++done, inputs.length);
     return report;
   });
+}
+
+function transportSeams(o: TransportOptions | undefined): TransportSeams | undefined {
+  if (!o) return undefined;
+  return {
+    dialer: o.dialer,
+    probes: o.pool ?? new ProbePool(o),
+    maxMx: o.maxMx ?? DEFAULT_MAX_MX,
+    ...(o.ca ? { ca: o.ca } : {}),
+  };
 }
 
 /** Passes the domain's deadline to every query so a slow resolver cannot outlive it. */

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import dnsPacket from 'dns-packet';
+import fc from 'fast-check';
 import type { DecodedPacket, Packet, RecordType } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePresentation } from '../dns/presentation.js';
@@ -244,3 +245,46 @@ describe('lab DNS server lifecycle', () => {
     expect(socket.destroyed).toBe(true);
   });
 });
+
+describe('lab DNS server under hostile input', () => {
+  it('survives random and mutated datagrams, then answers normally', async () => {
+    const valid = dnsPacket.encode(queryPacket('lab.example', 'MX', { edns: { size: 1232, do: true } }));
+    const inputs = fc.sample(
+      fc.oneof(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }).map((b) => Buffer.from(b)),
+        fc
+          .array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), {
+            minLength: 1,
+            maxLength: 6,
+          })
+          .map((edits) => {
+            const copy = Buffer.from(valid);
+            for (const [at, value] of edits) copy[at] = value;
+            return copy;
+          }),
+      ),
+      { numRuns: 400, seed: 7 },
+    );
+    const socket = createSocket('udp4');
+    socket.on('message', () => undefined);
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await Promise.all(
+      inputs.map(
+        (bytes) => new Promise<void>((resolve) => socket.send(bytes, lab.port, lab.host, () => resolve())),
+      ),
+    );
+    socket.close();
+    const r = await udp('lab.example', 'MX');
+    expect(r.answers).toHaveLength(1);
+    // Over TCP the server answers or hangs up; either way it keeps serving.
+    await tcpExchange(Buffer.concat(inputs.slice(0, 5).map((b) => framed(b))), 1);
+    expect((await udp('mx.lab.example', 'A')).answers).toHaveLength(1);
+  });
+});
+
+function framed(bytes: Buffer): Buffer {
+  const out = Buffer.alloc(bytes.length + 2);
+  out.writeUInt16BE(bytes.length, 0);
+  bytes.copy(out, 2);
+  return out;
+}

@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import dnsPacket from 'dns-packet';
-import type { Answer, DecodedPacket, OptAnswer, Packet } from 'dns-packet';
+import type { Answer, OptAnswer, Packet } from 'dns-packet';
 import { MailcomplyError } from '../core/errors.js';
 import {
   DNS_EDNS_UDP_SIZE,
@@ -84,12 +84,16 @@ class Engine {
 
   /** The reply to one query message, `null` for "stay silent", `undefined` when it must be dropped. */
   answer(message: Buffer, tcp: boolean): Buffer | null | undefined {
-    let query: DecodedPacket;
     try {
-      query = dnsPacket.decode(message);
+      return this.reply(message, tcp);
     } catch {
+      // Hostile queries can make decoding or re-encoding throw; the lab must keep serving.
       return undefined;
     }
+  }
+
+  private reply(message: Buffer, tcp: boolean): Buffer | null | undefined {
+    const query = dnsPacket.decode(message);
     if (query.flag_qr) return undefined; // a response sent to us: never answer it (reflection loops)
     this.count++;
     const question = query.questions?.[0];

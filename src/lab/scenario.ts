@@ -80,9 +80,9 @@ export function parseScenario(text: string, source: string): Scenario {
     const what = yamlError.message.split('\n')[0]?.replace(/:$/, '') ?? yamlError.code;
     throw new InputError(`${source}: not valid YAML: ${what}`);
   }
-  const checked = scenarioSchema.safeParse(doc.toJS());
+  const raw = doc.toJS() as unknown;
+  const checked = scenarioSchema.safeParse(raw);
   if (!checked.success) {
-    const raw = doc.toJS() as { zones?: { name?: unknown }[] } | null;
     throw new InputError(`${source}: ${describeIssue(checked.error.issues[0], raw)}`);
   }
   const zones = checked.data.zones.map((zone, i) => {
@@ -147,15 +147,12 @@ export function buildScenario(zones: ScenarioZone[], description = ''): Scenario
   };
 }
 
-function describeIssue(
-  issue: z.core.$ZodIssue | undefined,
-  raw: { zones?: { name?: unknown }[] } | null,
-): string {
+function describeIssue(issue: z.core.$ZodIssue | undefined, raw: unknown): string {
   if (!issue) return 'invalid scenario';
   const path = [...issue.path];
   let where = '';
   if (path[0] === 'zones' && typeof path[1] === 'number') {
-    const name = raw?.zones?.[path[1]]?.name;
+    const name = (raw as { zones?: { name?: unknown }[] } | null)?.zones?.[path[1]]?.name;
     where = typeof name === 'string' ? `zone "${name}"` : `zone #${path[1] + 1}`;
     path.splice(0, 2);
   }

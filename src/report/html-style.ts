@@ -11,6 +11,8 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e4e6ee;
 .finding.fail{border-color:#c33}.finding.warn{border-color:#d9a300}.finding.error{border-color:#8a3cc3}.finding.pass{border-color:#3a9c5a}
 .finding p{margin:.3rem 0}.sev{font-size:.8rem;color:#5a6275}.id{font-size:.8rem;color:#5a6275;margin-left:.4rem}
 .fix code{white-space:pre-wrap;word-break:break-all}
+
+.grade{background:#f6f7fb;padding:.3rem .9rem;border-radius:.4rem;margin:.5rem 0}
 pre{background:#f1f3f8;padding:.6rem;overflow:auto;font-size:.8rem;max-height:30rem}
 @media print{details{display:block}details>*{display:block}}
 `;

@@ -41,7 +41,15 @@ function domainSection(d: ScanRun['domains'][number]): string {
     })
     .join('');
   const input = d.input ? ` <span class="meta">(${esc(d.input)})</span>` : '';
-  return `<section class="domain"><h2 id="${esc(d.domain)}">${esc(d.domain)}${input}</h2><p>${badges(d.summary)}</p>${groups}</section>`;
+  return `<section class="domain"><h2 id="${esc(d.domain)}">${esc(d.domain)}${input}</h2>${grade(d)}<p>${badges(d.summary)}</p>${groups}</section>`;
+}
+
+function grade(d: ScanRun['domains'][number]): string {
+  if (!d.grade) return '';
+  const v = (x: 'pass' | 'fail') => `<span class="st ${x}">${x}</span>`;
+  const reasons = d.grade.reasons.map((r) => `<li>${esc(r)}</li>`).join('');
+  return `<div class="grade"><p><strong>DSK grade</strong> (German DPAs\u2019 guidance on sending personal data by email, 2021):
+normal risk ${v(d.grade.normalRisk)} · high risk ${v(d.grade.highRisk)}</p>${reasons ? `<ul>${reasons}</ul>` : ''}</div>`;
 }
 
 function findingBlock(f: Finding): string {

@@ -24,6 +24,11 @@ export function renderText(run: ScanRun, options: TextOptions): string {
   const lines: string[] = [];
   for (const d of run.domains) {
     lines.push(c.bold(`${d.domain}${d.input ? ` (${d.input})` : ''}`) + `  ${counts(d.summary)}`);
+    if (d.grade) {
+      const g = (v: 'pass' | 'fail') => (v === 'pass' ? c.green('PASS') : c.red('FAIL'));
+      lines.push(`  DSK grade: normal risk ${g(d.grade.normalRisk)}, high risk ${g(d.grade.highRisk)}`);
+      for (const r of d.grade.reasons) lines.push(`    - ${r}`);
+    }
     for (const g of groupByControl(d.findings)) {
       const head = g.control ? `${g.control.title}  [${g.control.gdpr.join(', ')}]` : 'Input';
       lines.push('', `  ${c.bold(head)}`);

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the real-server DNS system test needs: NSD (authoritative),
-# unbound (validating resolver), ldnsutils (keygen, signing, DS) and bind9-dnsutils (dig, delv).
+# Installs the Debian packages the real-server system tests need: NSD (authoritative), unbound
+# (validating resolver), ldnsutils (keygen, signing, DS, ldns-dane), bind9-dnsutils (dig, delv),
+# Postfix (a real STARTTLS peer; posttls-finger), openssl (s_client) and iproute2 (the test MX address).
 # Idempotent: does nothing when every package is already installed. Needs root to install.
 set -euo pipefail
 
-PACKAGES=(nsd unbound ldnsutils bind9-dnsutils)
+PACKAGES=(nsd unbound ldnsutils bind9-dnsutils postfix openssl iproute2)
 # Binaries the tests run; checked after installing, as a half-configured package can still say "installed".
-TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds dig delv)
+TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-dane dig delv postfix posttls-finger openssl ip unshare)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -48,6 +49,11 @@ printf '#!/bin/sh\nexit 101\n' >"$POLICY"
 chmod 755 "$POLICY"
 
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail system this is; the tests run private instances with their own
+# main.cf, so the system one stays unconfigured (no /etc/postfix/main.cf, nothing listening).
+if command -v debconf-set-selections >/dev/null 2>&1; then
+  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${MISSING[@]}"
 
@@ -56,7 +62,7 @@ apt-get install -y -q --no-install-recommends "${MISSING[@]}"
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   for p in "${MISSING[@]}"; do
     case "$p" in
-      nsd | unbound) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
+      nsd | unbound | postfix) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
     esac
   done
 fi

@@ -4,12 +4,25 @@ import { UsageError } from '../../core/errors.js';
 import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../../core/limits.js';
 import { DnsClient } from '../../dns/client.js';
 import { parseServer, systemServers } from '../../dns/servers.js';
-import { scanDomains } from '../../domain/scan.js';
+import { DEFAULT_MAX_MX, scanDomains, type TransportOptions } from '../../domain/scan.js';
+import { DEFAULT_PER_IP_CONNECTIONS } from '../../domain/transport/probe-pool.js';
+import { directDialer } from '../../core/dialer.js';
 import { buildRun, type ScanRun } from '../../report/model.js';
 import { renderReport } from '../render.js';
 import { EXIT } from '../exit-codes.js';
 import { emit } from '../output.js';
-import { collect, parseFormat, parseSeverity, positiveNumber, readDomainsFile, type Format } from '../options.js';
+import {
+  collect,
+  parseFormat,
+  parseSeverity,
+  positiveNumber,
+  readDomainsFile,
+  readPemFile,
+  type Format,
+} from '../options.js';
+
+/** Addresses for the open-relay test: a foreign recipient under a reserved domain (RFC 2606); no DATA is sent. */
+const RELAY_PROBE = { from: 'relay-probe@example.com', to: 'relay-probe@example.net' };
 import { progressReporter } from '../progress.js';
 
 interface ScanFlags {
@@ -22,6 +35,11 @@ interface ScanFlags {
   concurrency: number;
   timeout: number;
   quiet?: boolean;
+  probe: boolean;
+  ca?: string[];
+  probeRelay?: boolean;
+  maxMx: number;
+  perIp: number;
 }
 
 export function registerScan(program: Command): void {
@@ -38,6 +56,11 @@ export function registerScan(program: Command): void {
     .option('--concurrency <n>', 'domains scanned at once', positiveNumber(1024), SCAN_DEFAULT_CONCURRENCY)
     .option('--timeout <seconds>', 'time limit per domain', positiveNumber(3600), SCAN_DEFAULT_TIMEOUT_S)
     .option('--quiet', 'no progress; text output hides passing findings')
+    .option('--no-probe', 'DNS records only: do not connect to the MX hosts or fetch the MTA-STS policy')
+    .option('--ca <file>', 'extra trusted CA certificates (PEM) for SMTP and MTA-STS (repeatable)', collect)
+    .option('--probe-relay', "test the domain's own MX hosts for open relaying (RCPT only, never DATA)")
+    .option('--max-mx <n>', 'MX hosts probed per domain', positiveNumber(100), DEFAULT_MAX_MX)
+    .option('--per-ip <n>', 'connections at once to one server address', positiveNumber(16), DEFAULT_PER_IP_CONNECTIONS)
     .addHelpText(
       'after',
       '\nExamples:\n  mailcomply scan example.org\n  mailcomply scan --domains-file domains.txt --format html --out report.html\n  mailcomply scan example.org --resolver 127.0.0.1:5353 --fail-on high',
@@ -61,6 +84,7 @@ async function runScan(args: string[], flags: ScanFlags): Promise<number> {
       concurrency: Math.floor(flags.concurrency),
       timeoutS: flags.timeout,
       onDomain: progress.update,
+      ...(flags.probe ? { transport: transportOptions(flags) } : {}),
     });
     progress.done();
     const run = buildRun(reports, {
@@ -73,6 +97,16 @@ async function runScan(args: string[], flags: ScanFlags): Promise<number> {
   } finally {
     resolver.close?.();
   }
+}
+
+function transportOptions(flags: ScanFlags): TransportOptions {
+  return {
+    dialer: directDialer,
+    maxMx: Math.floor(flags.maxMx),
+    perIp: Math.floor(flags.perIp),
+    ...(flags.ca?.length ? { ca: flags.ca.map(readPemFile) } : {}),
+    ...(flags.probeRelay ? { relay: RELAY_PROBE } : {}),
+  };
 }
 
 function exitFor(run: ScanRun, failOn: Severity | undefined): number {
