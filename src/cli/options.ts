@@ -28,7 +28,8 @@ export function parseSeverity(value: string): Severity {
 export function positiveNumber(max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number in (0, ${max}]`);
+    if (!Number.isFinite(n) || n <= 0 || n > max)
+      throw new InvalidArgumentError(`expected a number in (0, ${max}]`);
     return n;
   };
 }
@@ -55,6 +56,7 @@ export function readPemFile(path: string): string {
   } catch (err) {
     throw new UsageError(`--ca ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${path}: no PEM certificate found`);
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(`--ca ${path}: no PEM certificate found`);
   return text;
 }

@@ -23,9 +23,13 @@ export function writeFileAtomic(path: string, data: string): void {
     } catch {
       // the temp file may never have been created
     }
-    throw new MailcomplyError('E_IO', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
-      cause: err,
-    });
+    throw new MailcomplyError(
+      'E_IO',
+      `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

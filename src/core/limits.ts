@@ -79,3 +79,7 @@ export const DNS_UDP_QUERIES_PER_SOCKET = 128;
 export const DNS_UDP_MAX_SOCKETS = 16;
 /** Receive buffer asked for on resolver and lab DNS sockets; the kernel caps it at net.core.rmem_max. */
 export const DNS_UDP_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Capability keywords kept per listing: Dovecot lists ~30; more is a hostile peer padding the evidence. */
+export const ACCESS_MAX_CAPABILITIES = 128;
+/** Access ports of one address probed at once: gentle on the server and on intrusion detection watching it. */
+export const ACCESS_PER_IP_CONNECTIONS = 2;

@@ -17,9 +17,14 @@ const bad = (f: Finding) => f.status === 'fail' || f.status === 'error';
 /** Grades one domain from its transport findings (smtp.*, mta-sts.policy.*, dane.*). */
 export function gradeDomain(findings: readonly Finding[]): DskGrade {
   const of = (id: string) => findings.filter((f) => f.id === id);
-  const nullMx = findings.some((f) => f.id === 'mx.null' && f.status === 'info') && of('smtp.starttls').length === 0;
+  const nullMx =
+    findings.some((f) => f.id === 'mx.null' && f.status === 'info') && of('smtp.starttls').length === 0;
   if (nullMx) {
-    return { normalRisk: 'pass', highRisk: 'pass', reasons: ['The domain accepts no mail (null MX): nothing is sent to it.'] };
+    return {
+      normalRisk: 'pass',
+      highRisk: 'pass',
+      reasons: ['The domain accepts no mail (null MX): nothing is sent to it.'],
+    };
   }
   const reasons: string[] = [];
   const starttls = of('smtp.starttls');
@@ -31,13 +36,17 @@ export function gradeDomain(findings: readonly Finding[]): DskGrade {
   if (!strongTls) reasons.push('Some MX hosts accept outdated TLS versions or weak ciphers.');
   const transport = tlsOk && certOk && strongTls;
 
-  const mtaSts = of('mta-sts.policy.mode').some((f) => f.status === 'pass') && !of('mta-sts.policy.mx').some(bad);
+  const mtaSts =
+    of('mta-sts.policy.mode').some((f) => f.status === 'pass') && !of('mta-sts.policy.mx').some(bad);
   const dane = of('dane.match');
   const daneOk = dane.length > 0 && dane.every((f) => f.status === 'pass');
   if (!mtaSts && !daneOk) {
-    reasons.push('Encryption is not mandatory: neither an MTA-STS policy in enforce mode covering every MX nor DANE.');
+    reasons.push(
+      'Encryption is not mandatory: neither an MTA-STS policy in enforce mode covering every MX nor DANE.',
+    );
   }
-  if (!daneOk) reasons.push('High risk needs DANE: valid TLSA records on DNSSEC-signed zones for every MX host.');
+  if (!daneOk)
+    reasons.push('High risk needs DANE: valid TLSA records on DNSSEC-signed zones for every MX host.');
   const normal = transport && (mtaSts || daneOk);
   return { normalRisk: normal ? 'pass' : 'fail', highRisk: normal && daneOk ? 'pass' : 'fail', reasons };
 }

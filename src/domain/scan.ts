@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { describeError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import { finding } from '../core/make-finding.js';
@@ -82,6 +83,8 @@ export async function scanDomain(input: string, options: ScanOptions): Promise<D
   const timeoutS = options.timeoutS ?? SCAN_DEFAULT_TIMEOUT_S;
   const deadline = AbortSignal.timeout(timeoutS * 1000);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  // Every check, probe and fetch of the domain listens on this one signal: dozens is expected, not a leak.
+  setMaxListeners(0, signal);
   const opts: DomainScanOptions = { dkimSelectors: options.dkimSelectors ?? [] };
   const ctx: DomainContext = {
     domain: name.domain,
@@ -102,7 +105,10 @@ export async function scanDomain(input: string, options: ScanOptions): Promise<D
 export async function scanDomains(inputs: readonly string[], options: ScanOptions): Promise<DomainReport[]> {
   let done = 0;
   // One probe pool per run: MX hosts shared by many domains are probed once.
-  const transport = options.transport && { ...options.transport, pool: options.transport.pool ?? new ProbePool(options.transport) };
+  const transport = options.transport && {
+    ...options.transport,
+    pool: options.transport.pool ?? new ProbePool(options.transport),
+  };
   return mapLimit(inputs, options.concurrency ?? SCAN_DEFAULT_CONCURRENCY, async (input) => {
     const report = await scanDomain(input, { ...options, ...(transport ? { transport } : {}) });
     options.onDomain?.(++done, inputs.length);

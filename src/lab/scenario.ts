@@ -6,6 +6,9 @@ import { toAsciiDomain } from '../dns/name.js';
 import { absoluteName, parsePresentation } from '../dns/presentation.js';
 import type { DnsRecord } from '../dns/types.js';
 import type { FailureMode, ZoneData } from '../dns/zone-data.js';
+import type { LabHttpsBehaviour } from './https-server.js';
+import type { LabSmtpProfile } from './smtp-servers.js';
+import type { LabMtaStsSpec, LabSmtpSpec, LabTlsaMode } from './transport.js';
 
 /** One zone of a lab scenario, resolved: absolute lower-case names, parsed records. */
 export interface ScenarioZone {
@@ -21,6 +24,10 @@ export interface ScenarioZone {
   /** Absolute name -> how queries for it fail. */
   failures: Record<string, FailureMode>;
   records: DnsRecord[];
+  /** Lab SMTP servers for MX hosts, with absolute host names (none when absent). */
+  smtp?: LabSmtpSpec[];
+  /** The MTA-STS site served at mta-sts.<zone>. */
+  mtaSts?: LabMtaStsSpec;
 }
 
 /** A lab scenario: its zones, all of them merged for the lab resolver, and the domains to scan. */
@@ -32,6 +39,41 @@ export interface Scenario {
 }
 
 const failureMode = z.enum(['timeout', 'servfail', 'refused', 'malformed']);
+const SMTP_PROFILES = [
+  'valid',
+  'no-starttls',
+  'expired',
+  'wrong-name',
+  'self-signed',
+  'tls10-only',
+  'banner-version',
+  'vrfy',
+  'hang',
+  'garbage',
+  'weak-key',
+  'starttls-454',
+] as const satisfies readonly LabSmtpProfile[];
+const HTTPS_BEHAVIOURS = [
+  'policy',
+  'redirect',
+  'oversize',
+  'wrong-content-type',
+  'endless',
+  'binary',
+  'not-found',
+  'wrong-cert',
+] as const satisfies readonly LabHttpsBehaviour[];
+const TLSA_MODES = ['none', 'match', 'match-ee-only', 'mismatch'] as const satisfies readonly LabTlsaMode[];
+const smtpProfile = z.enum(SMTP_PROFILES);
+const smtpServer = z.union([
+  smtpProfile,
+  z.object({ profile: smtpProfile, tlsa: z.enum(TLSA_MODES).default('none') }).strict(),
+]);
+const httpsBehaviour = z.enum(HTTPS_BEHAVIOURS);
+const mtaStsSite = z.union([
+  httpsBehaviour,
+  z.object({ behaviour: httpsBehaviour, policy: z.string().optional() }).strict(),
+]);
 
 const zoneSchema = z
   .object({
@@ -42,6 +84,10 @@ const zoneSchema = z
     expect: z.unknown().optional(),
     failures: z.record(z.string(), failureMode).optional(),
     records: z.string().default(''),
+    /** MX host (relative or absolute) -> lab SMTP server profile. */
+    smtp: z.record(z.string(), smtpServer).optional(),
+    /** How https://mta-sts.<zone>/.well-known/mta-sts.txt behaves. */
+    mtaSts: mtaStsSite.optional(),
   })
   .strict();
 
@@ -109,7 +155,24 @@ export function parseScenario(text: string, source: string): Scenario {
         throw new InputError(`${where}: failures: ${err.message}`, { cause: err });
       }
     }
-    const out: ScenarioZone = { name: name.domain, signed: zone.signed, scan: zone.scan, failures, records };
+    const smtp: LabSmtpSpec[] = [];
+    for (const [key, server] of Object.entries(zone.smtp ?? {})) {
+      let host: string;
+      try {
+        host = absoluteName(key, name.domain);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        throw new InputError(`${where}: smtp: ${err.message}`, { cause: err });
+      }
+      smtp.push(typeof server === 'string' ? { host, profile: server, tlsa: 'none' } : { host, ...server });
+    }
+    const out: ScenarioZone = { name: name.domain, signed: zone.signed, scan: zone.scan, failures, records, smtp };
+    if (zone.mtaSts !== undefined) {
+      out.mtaSts =
+        typeof zone.mtaSts === 'string'
+          ? { domain: name.domain, behaviour: zone.mtaSts }
+          : { domain: name.domain, ...zone.mtaSts };
+    }
     if (zone.description !== undefined) out.description = zone.description;
     if (zone.expect !== undefined) out.expect = zone.expect;
     return out;

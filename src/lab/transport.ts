@@ -79,7 +79,8 @@ export async function startLabTransport(
     map.set(address, ports);
   };
   for (const [address, port] of servers.ports) route(address, SMTP_PORT, port);
-  for (const m of mtaSts) for (const a of addressesOf(zone, `mta-sts.${m.domain}`)) route(a, HTTPS_PORT, https.port);
+  for (const m of mtaSts)
+    for (const a of addressesOf(zone, `mta-sts.${m.domain}`)) route(a, HTTPS_PORT, https.port);
 
   for (const spec of smtp) {
     const address = addressesOf(zone, spec.host)[0];
@@ -100,13 +101,19 @@ function addressesOf(zone: ZoneData, host: string): string[] {
   const out = zone.records
     .filter((r) => r.name === name && (r.type === 'A' || r.type === 'AAAA'))
     .map((r) => r.data as string);
-  if (out.length === 0) throw new MailcomplyError('E_LAB', `lab server ${name} has no A or AAAA record in the scenario`);
+  if (out.length === 0)
+    throw new MailcomplyError('E_LAB', `lab server ${name} has no A or AAAA record in the scenario`);
   return out;
 }
 
 async function tlsaRecords(spec: LabSmtpSpec, cert: IssuedCert, ca: LabCa): Promise<DnsRecord<'TLSA'>[]> {
   const owner = `_25._tcp.${spec.host}`;
-  const rr = (data: DnsRecord<'TLSA'>['data']): DnsRecord<'TLSA'> => ({ name: owner, type: 'TLSA', ttl: 300, data });
+  const rr = (data: DnsRecord<'TLSA'>['data']): DnsRecord<'TLSA'> => ({
+    name: owner,
+    type: 'TLSA',
+    ttl: 300,
+    data,
+  });
   if (spec.tlsa === 'mismatch') {
     const other = await ca.issue({ names: [spec.host] });
     return [rr(tlsaFromCertificate(other.certDer, 3, 1, 1))];

@@ -10,7 +10,12 @@ export function renderHtml(run: ScanRun): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mailcomply report — ${esc(run.domains.map((d) => d.domain).slice(0, 3).join(', '))}${run.domains.length > 3 ? ' …' : ''}</title>
+<title>mailcomply report — ${esc(
+    run.domains
+      .map((d) => d.domain)
+      .slice(0, 3)
+      .join(', '),
+  )}${run.domains.length > 3 ? ' …' : ''}</title>
 <style>${HTML_STYLE}</style></head><body>
 <header><h1>Email GDPR posture</h1>
 <p class="meta">mailcomply ${esc(run.version)} · started ${esc(run.startedAt)} · ${run.domains.length} domain(s) ·
@@ -36,7 +41,9 @@ function controlSummary(findings: Finding[]): string {
 function domainSection(d: ScanRun['domains'][number]): string {
   const groups = groupByControl(d.findings)
     .map((g) => {
-      const title = g.control ? `${g.control.title} <span class="art">${esc(g.control.gdpr.join(', '))}</span>` : 'Input';
+      const title = g.control
+        ? `${g.control.title} <span class="art">${esc(g.control.gdpr.join(', '))}</span>`
+        : 'Input';
       return `<h3>${title}</h3>${g.findings.map(findingBlock).join('')}`;
     })
     .join('');
@@ -53,7 +60,9 @@ normal risk ${v(d.grade.normalRisk)} · high risk ${v(d.grade.highRisk)}</p>${re
 }
 
 function findingBlock(f: Finding): string {
-  const fix = f.remediation ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>` : '';
+  const fix = f.remediation
+    ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>`
+    : '';
   return `<div class="finding ${f.status}"><p><span class="st ${f.status}">${f.status}</span>
 <span class="sev">${f.status === 'pass' ? '' : esc(f.severity)}</span> <strong>${esc(f.title)}</strong>
 <code class="id">${esc(f.id)}</code></p><p>${esc(f.detail)}</p>${fix}

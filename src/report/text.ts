@@ -9,7 +9,13 @@ export interface TextOptions {
   showPassing?: boolean;
 }
 
-const LABEL: Record<Status, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', info: 'INFO', error: 'ERR ' };
+const LABEL: Record<Status, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  warn: 'WARN',
+  info: 'INFO',
+  error: 'ERR ',
+};
 
 /** Plain-text report: per domain, findings grouped by control, worst first. */
 export function renderText(run: ScanRun, options: TextOptions): string {

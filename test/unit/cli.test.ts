@@ -32,17 +32,42 @@ afterAll(async () => {
 
 describe('mailcomply scan (CLI)', () => {
   it('prints a JSON report and exits 0 without --fail-on', async () => {
-    const r = await cli(['scan', 'strict.example', 'open.example', '--resolver', lab.address, '--format', 'json']);
+    const r = await cli([
+      'scan',
+      'strict.example',
+      'open.example',
+      '--resolver',
+      lab.address,
+      '--no-probe',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.domains.map((d: { domain: string }) => d.domain)).toEqual(['strict.example', 'open.example']);
   });
 
   it('exits 1 when a finding reaches --fail-on', async () => {
-    const bad = await cli(['scan', 'open.example', '--resolver', lab.address, '--fail-on', 'high']);
+    const bad = await cli([
+      'scan',
+      'open.example',
+      '--resolver',
+      lab.address,
+      '--no-probe',
+      '--fail-on',
+      'high',
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/FAIL critical/);
-    const good = await cli(['scan', 'strict.example', '--resolver', lab.address, '--fail-on', 'critical']);
+    const good = await cli([
+      'scan',
+      'strict.example',
+      '--resolver',
+      lab.address,
+      '--no-probe',
+      '--fail-on',
+      'low',
+    ]);
     expect(good.code).toBe(0);
   });
 
@@ -50,7 +75,18 @@ describe('mailcomply scan (CLI)', () => {
     const list = join(dir, 'domains.txt');
     writeFileSync(list, '# lab\nstrict.example\n\nnullmx.example  # null MX\n');
     const out = join(dir, 'report.html');
-    const r = await cli(['scan', '--domains-file', list, '--resolver', lab.address, '--format', 'html', '--out', out]);
+    const r = await cli([
+      'scan',
+      '--domains-file',
+      list,
+      '--resolver',
+      lab.address,
+      '--no-probe',
+      '--format',
+      'html',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const html = readFileSync(out, 'utf8');
@@ -70,8 +106,31 @@ describe('mailcomply scan (CLI)', () => {
     expect(r.stderr).toMatch(message as RegExp);
   });
 
+  it('--lab probes the lab servers and grades the domains', async () => {
+    const r = await cli(['scan', '--lab', 'strict.example', 'forensic.example', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const [strict, forensic] = doc.domains;
+    expect(strict.grade).toMatchObject({ normalRisk: 'pass', highRisk: 'pass' });
+    expect(forensic.grade.highRisk).toBe('fail');
+    const ids = strict.findings.map((f: { id: string }) => f.id);
+    expect(ids).toEqual(
+      expect.arrayContaining(['smtp.starttls', 'smtp.certificate', 'dane.match', 'mta-sts.policy.mode']),
+    );
+    const daneMatch = forensic.findings.find((f: { id: string }) => f.id === 'dane.match');
+    expect(daneMatch.status).toBe('fail');
+  });
+
   it('exits 3 when the report cannot be written', async () => {
-    const r = await cli(['scan', 'strict.example', '--resolver', lab.address, '--out', '/nonexistent/dir/r.json']);
+    const r = await cli([
+      'scan',
+      'strict.example',
+      '--resolver',
+      lab.address,
+      '--no-probe',
+      '--out',
+      '/nonexistent/dir/r.json',
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/cannot write \/nonexistent\/dir\/r\.json/);
   });

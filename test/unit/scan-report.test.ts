@@ -33,7 +33,9 @@ describe('scan of the built-in lab', () => {
   });
 
   it('JSON output validates against the published schema', () => {
-    const schema = JSON.parse(readFileSync(new URL('../../schemas/scan-report.schema.json', import.meta.url), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(new URL('../../schemas/scan-report.schema.json', import.meta.url), 'utf8'),
+    );
     const ajv = new Ajv2020.default({ allErrors: true, strict: false });
     addFormats.default(ajv);
     const validate = ajv.compile(schema);
@@ -73,7 +75,9 @@ describe('scan of the built-in lab', () => {
     'tls-rpt.record',
     'dnssec.domain',
   ])('%s passes somewhere and fails or warns somewhere', (id) => {
-    const statuses = new Set(reports.flatMap((r) => r.findings.filter((f) => f.id === id).map((f) => f.status)));
+    const statuses = new Set(
+      reports.flatMap((r) => r.findings.filter((f) => f.id === id).map((f) => f.status)),
+    );
     expect(statuses.has('pass'), `${id} never passes`).toBe(true);
     expect(statuses.has('fail') || statuses.has('warn'), `${id} never fails`).toBe(true);
   });
@@ -90,9 +94,15 @@ describe('scan of the built-in lab', () => {
     expect(statusOf('bare.example', 'dmarc.record')).toBe('fail');
     expect(statusOf('weakkeys.example', 'dkim.key-size')).toBe('fail');
     expect(statusOf('forensic.example', 'dmarc.ruf')).not.toBe('pass');
-    expect(byDomain('flaky.example').some((f) => f.id.startsWith('dmarc.') && f.status === 'error')).toBe(true);
-    expect(byDomain('flaky.example').some((f) => f.id.startsWith('mta-sts.') && f.status === 'error')).toBe(true);
-    expect(byDomain('flaky.example').some((f) => f.id.startsWith('dmarc.') && f.status === 'pass')).toBe(false);
+    expect(byDomain('flaky.example').some((f) => f.id.startsWith('dmarc.') && f.status === 'error')).toBe(
+      true,
+    );
+    expect(byDomain('flaky.example').some((f) => f.id.startsWith('mta-sts.') && f.status === 'error')).toBe(
+      true,
+    );
+    expect(byDomain('flaky.example').some((f) => f.id.startsWith('dmarc.') && f.status === 'pass')).toBe(
+      false,
+    );
   });
 
   it('text output groups by control with the worst group first', () => {

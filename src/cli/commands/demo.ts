@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { scanDomains } from '../../domain/scan.js';
-import { startLab } from '../../lab/lab.js';
+import { labTransportOptions, startLab } from '../../lab/lab.js';
 import { renderHtml } from '../../report/html.js';
 import { renderJson } from '../../report/json.js';
 import { buildRun } from '../../report/model.js';
@@ -20,28 +20,50 @@ export function registerDemo(program: Command): void {
       const lab = await startLab();
       try {
         const startedAt = new Date();
-        const reports = await scanDomains(lab.scenario.scanDomains, { resolver: lab.resolver, timeoutS: 20 });
+        const transport = labTransportOptions(lab);
+        const reports = await scanDomains(lab.scenario.scanDomains, {
+          resolver: lab.resolver,
+          timeoutS: 20,
+          ...(transport ? { transport } : {}),
+        });
         const run = buildRun(reports, { startedAt, finishedAt: new Date(), resolvers: [lab.address] });
         writeFileAtomic(join(dir, 'report.html'), renderHtml(run));
         writeFileAtomic(join(dir, 'report.json'), renderJson(run));
         const c = pc.createColors(useColor(process.stdout));
         const descriptions = new Map(lab.scenario.zones.map((z) => [z.name, z.description ?? '']));
         const out = process.stdout;
-        out.write(`mailcomply demo: scanned ${run.domains.length} lab domains through the lab resolver ${lab.address}\n\n`);
-        out.write(`  ${'domain'.padEnd(26)} ${'fail'.padStart(4)} ${'warn'.padStart(4)} ${'err'.padStart(4)} ${'pass'.padStart(4)}  scenario\n`);
+        out.write(
+          `mailcomply demo: scanned ${run.domains.length} lab domains (DNS records, SMTP/STARTTLS, MTA-STS policies, DANE) through the lab at ${lab.address}\n\n`,
+        );
+        out.write(
+          `  ${'domain'.padEnd(24)} ${'fail'.padStart(4)} ${'warn'.padStart(4)} ${'err'.padStart(4)} ${'pass'.padStart(4)}  DSK    scenario\n`,
+        );
         for (const d of run.domains) {
           const s = d.summary;
           out.write(
-            `  ${d.domain.padEnd(26)} ${c.red(String(s.fail).padStart(4))} ${c.yellow(String(s.warn).padStart(4))} ` +
-              `${c.magenta(String(s.error).padStart(4))} ${c.green(String(s.pass).padStart(4))}  ${descriptions.get(d.domain) ?? ''}\n`,
+            `  ${d.domain.padEnd(24)} ${c.red(String(s.fail).padStart(4))} ${c.yellow(String(s.warn).padStart(4))} ` +
+              `${c.magenta(String(s.error).padStart(4))} ${c.green(String(s.pass).padStart(4))}  ${dsk(d.grade)}  ${descriptions.get(d.domain) ?? ''}\n`,
           );
         }
         const t = run.summary;
-        out.write(`\n  total: ${t.fail} fail, ${t.warn} warn, ${t.error} error, ${t.pass} pass, ${t.info} info\n`);
+        out.write(
+          `\n  total: ${t.fail} fail, ${t.warn} warn, ${t.error} error, ${t.pass} pass, ${t.info} info\n`,
+        );
         out.write(`\nreports:\n  ${join(dir, 'report.html')}\n  ${join(dir, 'report.json')}\n`);
-        out.write(`\nnext: mailcomply lab   (then scan any lab domain with --resolver)\n`);
+        out.write(
+          `\n  DSK: grade against the German DPAs' guidance on email (N = normal risk met, H = high risk met)\n`,
+        );
+        out.write(
+          `\nnext: mailcomply scan --lab strict.example   (or: mailcomply lab, then scan with --resolver --no-probe)\n`,
+        );
       } finally {
         await lab.close();
       }
     });
+}
+
+/** Compact DSK grade: N when normal risk is met, H when high risk is met too. */
+function dsk(g: { normalRisk: string; highRisk: string } | undefined): string {
+  if (!g) return ' -   ';
+  return `${g.normalRisk === 'pass' ? 'N' : '-'}${g.highRisk === 'pass' ? 'H' : '-'}   `;
 }

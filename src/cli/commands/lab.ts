@@ -16,7 +16,9 @@ export function registerLab(program: Command): void {
       for (const z of lab.scenario.zones.filter((z) => z.scan !== false)) {
         out.write(`  ${z.name.padEnd(28)} ${z.description ?? ''}\n`);
       }
-      out.write(`\ntry: mailcomply scan ${lab.scenario.scanDomains[0] ?? 'strict.example'} --resolver ${lab.address}\n`);
+      out.write(
+        `\ntry: mailcomply scan ${lab.scenario.scanDomains[0] ?? 'strict.example'} --resolver ${lab.address}\n`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -3,7 +3,9 @@ import { breaches, type Severity } from '../../core/finding.js';
 import { UsageError } from '../../core/errors.js';
 import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../../core/limits.js';
 import { DnsClient } from '../../dns/client.js';
-import { parseServer, systemServers } from '../../dns/servers.js';
+import { formatServer, parseServer, systemServers } from '../../dns/servers.js';
+import type { Resolver } from '../../dns/types.js';
+import { labTransportOptions, startLab } from '../../lab/lab.js';
 import { DEFAULT_MAX_MX, scanDomains, type TransportOptions } from '../../domain/scan.js';
 import { DEFAULT_PER_IP_CONNECTIONS } from '../../domain/transport/probe-pool.js';
 import { directDialer } from '../../core/dialer.js';
@@ -40,6 +42,7 @@ interface ScanFlags {
   probeRelay?: boolean;
   maxMx: number;
   perIp: number;
+  lab?: boolean;
 }
 
 export function registerScan(program: Command): void {
@@ -48,7 +51,11 @@ export function registerScan(program: Command): void {
     .description("judge domains' email DNS posture (MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, DNSSEC)")
     .argument('[domains...]', 'domain names (IDNs are converted to punycode)')
     .option('--domains-file <file>', 'read domain names from a file, one per line (# comments)')
-    .option('--resolver <host[:port]>', 'DNS resolver to ask (repeatable; default: the system resolvers)', collect)
+    .option(
+      '--resolver <host[:port]>',
+      'DNS resolver to ask (repeatable; default: the system resolvers)',
+      collect,
+    )
     .option('--dkim-selector <selector>', 'extra DKIM selector to probe (repeatable)', collect)
     .option('--format <format>', 'text, json or html', parseFormat, 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
@@ -56,11 +63,20 @@ export function registerScan(program: Command): void {
     .option('--concurrency <n>', 'domains scanned at once', positiveNumber(1024), SCAN_DEFAULT_CONCURRENCY)
     .option('--timeout <seconds>', 'time limit per domain', positiveNumber(3600), SCAN_DEFAULT_TIMEOUT_S)
     .option('--quiet', 'no progress; text output hides passing findings')
+    .option(
+      '--lab',
+      'scan the built-in lab (started in-process) instead of the internet; no domains = all lab domains',
+    )
     .option('--no-probe', 'DNS records only: do not connect to the MX hosts or fetch the MTA-STS policy')
     .option('--ca <file>', 'extra trusted CA certificates (PEM) for SMTP and MTA-STS (repeatable)', collect)
     .option('--probe-relay', "test the domain's own MX hosts for open relaying (RCPT only, never DATA)")
     .option('--max-mx <n>', 'MX hosts probed per domain', positiveNumber(100), DEFAULT_MAX_MX)
-    .option('--per-ip <n>', 'connections at once to one server address', positiveNumber(16), DEFAULT_PER_IP_CONNECTIONS)
+    .option(
+      '--per-ip <n>',
+      'connections at once to one server address',
+      positiveNumber(16),
+      DEFAULT_PER_IP_CONNECTIONS,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  mailcomply scan example.org\n  mailcomply scan --domains-file domains.txt --format html --out report.html\n  mailcomply scan example.org --resolver 127.0.0.1:5353 --fail-on high',
@@ -71,32 +87,59 @@ export function registerScan(program: Command): void {
 }
 
 async function runScan(args: string[], flags: ScanFlags): Promise<number> {
+  if (flags.lab) return runLabScan(args, flags);
   const domains = [...args, ...(flags.domainsFile ? readDomainsFile(flags.domainsFile) : [])];
   if (domains.length === 0) throw new UsageError('no domain given: name one or more, or use --domains-file');
   const servers = flags.resolver?.length ? flags.resolver.map(parseServer) : systemServers();
   const resolver = new DnsClient({ servers });
+  try {
+    const transport = flags.probe ? transportOptions(flags) : undefined;
+    return await scanAndReport(domains, resolver, servers.map(formatServer), transport, flags);
+  } finally {
+    resolver.close();
+  }
+}
+
+/** `scan --lab`: the same scan against the built-in lab, with its resolver, servers and CA. */
+async function runLabScan(args: string[], flags: ScanFlags): Promise<number> {
+  if (flags.resolver?.length) throw new UsageError('--lab brings its own resolver: leave out --resolver');
+  const lab = await startLab({ dnsOnly: !flags.probe });
+  try {
+    const domains = [...args, ...(flags.domainsFile ? readDomainsFile(flags.domainsFile) : [])];
+    const transport = labTransportOptions(lab);
+    return await scanAndReport(
+      domains.length ? domains : lab.scenario.scanDomains,
+      lab.resolver,
+      [lab.address],
+      transport && { ...transport, maxMx: Math.floor(flags.maxMx), perIp: Math.floor(flags.perIp) },
+      flags,
+    );
+  } finally {
+    await lab.close();
+  }
+}
+
+async function scanAndReport(
+  domains: string[],
+  resolver: Resolver,
+  resolvers: string[],
+  transport: TransportOptions | undefined,
+  flags: ScanFlags,
+): Promise<number> {
   const startedAt = new Date();
   const progress = progressReporter(flags.quiet === true, 'scanned');
-  try {
-    const reports = await scanDomains(domains, {
-      resolver,
-      dkimSelectors: flags.dkimSelector ?? [],
-      concurrency: Math.floor(flags.concurrency),
-      timeoutS: flags.timeout,
-      onDomain: progress.update,
-      ...(flags.probe ? { transport: transportOptions(flags) } : {}),
-    });
-    progress.done();
-    const run = buildRun(reports, {
-      startedAt,
-      finishedAt: new Date(),
-      resolvers: servers.map((s) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`)),
-    });
-    emit(renderReport(run, flags.format, { quiet: flags.quiet === true, out: flags.out }), flags.out);
-    return exitFor(run, flags.failOn);
-  } finally {
-    resolver.close?.();
-  }
+  const reports = await scanDomains(domains, {
+    resolver,
+    dkimSelectors: flags.dkimSelector ?? [],
+    concurrency: Math.floor(flags.concurrency),
+    timeoutS: flags.timeout,
+    onDomain: progress.update,
+    ...(transport ? { transport } : {}),
+  });
+  progress.done();
+  const run = buildRun(reports, { startedAt, finishedAt: new Date(), resolvers });
+  emit(renderReport(run, flags.format, { quiet: flags.quiet === true, out: flags.out }), flags.out);
+  return exitFor(run, flags.failOn);
 }
 
 function transportOptions(flags: ScanFlags): TransportOptions {

@@ -38,7 +38,9 @@ export const smtpCheck: DomainCheck = async (ctx) => {
   const out: Finding[] = [];
   for (const host of hosts) {
     const results = await probesOf(ctx, t, host);
-    out.push(...smtpFindings({ host: host.exchange, addresses: host.addresses }, results, { clock: ctx.clock }));
+    out.push(
+      ...smtpFindings({ host: host.exchange, addresses: host.addresses }, results, { clock: ctx.clock }),
+    );
   }
   if (mx.hosts.length > hosts.length) {
     out.push(
