@@ -3,7 +3,8 @@
  * (well configured and signed, relaxed, using a hosted provider, null MX, bare), plus the shared
  * provider zone they include. Returned as scenario YAML so it can be served by `mailcomply lab`.
  */
-export function generateBenchScenarioYaml(count: number): string {
+export function generateBenchScenarioYaml(count: number, o: { full?: boolean } = {}): string {
+  if (o.full) return generateFullScenarioYaml(count);
   const out: string[] = ['description: generated benchmark scenario', 'zones:'];
   out.push(
     '  - name: provider.example',
@@ -56,4 +57,41 @@ function profile(kind: number, i: number): string[] {
     default: // bare web-only domain
       return [r(`@ A ${host}`)];
   }
+}
+
+/** Shared MX hosts in the full scenario: as in the wild, many domains use the same few servers. */
+export const BENCH_SHARED_MX_HOSTS = 50;
+
+/**
+ * The full-scan scenario: every domain has 2 MX among 50 shared, DNSSEC-signed MX hosts with lab
+ * SMTP servers and DANE records, and its own MTA-STS policy site.
+ */
+function generateFullScenarioYaml(count: number): string {
+  const mx = (i: number) => `mx${String(i).padStart(2, '0')}`;
+  const out: string[] = ['description: generated full-scan benchmark scenario', 'zones:'];
+  out.push('  - name: mxhosts.bench.example', '    signed: true', '    scan: false', '    records: |');
+  for (let i = 0; i < BENCH_SHARED_MX_HOSTS; i++) out.push(`      ${mx(i)} A 127.0.2.${i + 1}`);
+  out.push('    smtp:');
+  for (let i = 0; i < BENCH_SHARED_MX_HOSTS; i++) out.push(`      ${mx(i)}: { profile: valid, tlsa: match }`);
+  for (let i = 0; i < count; i++) {
+    const a = i % BENCH_SHARED_MX_HOSTS;
+    const b = (i + 1) % BENCH_SHARED_MX_HOSTS;
+    const name = `d${String(i).padStart(5, '0')}.bench.example`;
+    out.push(
+      `  - name: ${name}`,
+      `    signed: true`,
+      '    records: |',
+      `      @ MX 10 ${mx(a)}.mxhosts.bench.example.`,
+      `      @ MX 20 ${mx(b)}.mxhosts.bench.example.`,
+      '      @ TXT "v=spf1 mx -all"',
+      `      _dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@${name}"`,
+      `      _mta-sts TXT "v=STSv1; id=${i}"`,
+      `      mta-sts A 127.0.3.${(i % 250) + 1}`,
+      '      _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@bench.example"',
+      '    mtaSts:',
+      '      behaviour: policy',
+      `      policy: "version: STSv1\\r\\nmode: enforce\\r\\nmx: *.mxhosts.bench.example\\r\\nmax_age: 604800\\r\\n"`,
+    );
+  }
+  return out.join('\n') + '\n';
 }

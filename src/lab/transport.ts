@@ -28,6 +28,8 @@ export interface LabMtaStsSpec {
 
 export interface LabTransport {
   dialer: Dialer;
+  /** Address -> port -> loopback port: what the dialer does, for scanners in another process. */
+  routes: Map<string, Map<number, number>>;
   /** The lab root, to trust in probes (`ca`). */
   caPem: string;
   close(): Promise<void>;
@@ -89,6 +91,7 @@ export async function startLabTransport(
   }
   return {
     dialer: labDialer(map),
+    routes: map,
     caPem: ca.certPem,
     async close() {
       await Promise.all([servers.close(), https.close()]);

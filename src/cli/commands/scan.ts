@@ -5,6 +5,8 @@ import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../../core/lim
 import { DnsClient } from '../../dns/client.js';
 import { formatServer, parseServer, systemServers } from '../../dns/servers.js';
 import type { Resolver } from '../../dns/types.js';
+import { readConnectMap } from '../../lab/connect-map.js';
+import { labDialer } from '../../lab/dialer.js';
 import { labTransportOptions, startLab } from '../../lab/lab.js';
 import { DEFAULT_MAX_MX, scanDomains, type TransportOptions } from '../../domain/scan.js';
 import { DEFAULT_PER_IP_CONNECTIONS } from '../../domain/transport/probe-pool.js';
@@ -43,6 +45,7 @@ interface ScanFlags {
   maxMx: number;
   perIp: number;
   lab?: boolean;
+  connectMap?: string;
 }
 
 export function registerScan(program: Command): void {
@@ -69,6 +72,10 @@ export function registerScan(program: Command): void {
     )
     .option('--no-probe', 'DNS records only: do not connect to the MX hosts or fetch the MTA-STS policy')
     .option('--ca <file>', 'extra trusted CA certificates (PEM) for SMTP and MTA-STS (repeatable)', collect)
+    .option(
+      '--connect-map <file>',
+      'send connections to the addresses in FILE elsewhere (from `mailcomply lab --export`)',
+    )
     .option('--probe-relay', "test the domain's own MX hosts for open relaying (RCPT only, never DATA)")
     .option('--max-mx <n>', 'MX hosts probed per domain', positiveNumber(100), DEFAULT_MAX_MX)
     .option(
@@ -144,7 +151,7 @@ async function scanAndReport(
 
 function transportOptions(flags: ScanFlags): TransportOptions {
   return {
-    dialer: directDialer,
+    dialer: flags.connectMap ? labDialer(readConnectMap(flags.connectMap)) : directDialer,
     maxMx: Math.floor(flags.maxMx),
     perIp: Math.floor(flags.perIp),
     ...(flags.ca?.length ? { ca: flags.ca.map(readPemFile) } : {}),

@@ -5,7 +5,8 @@
  */
 import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, rootCertificates, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { trustContext } from '../../core/trust.js';
 import { DialError, type Dialer } from '../../core/dialer.js';
 import { describeError } from '../../core/errors.js';
 import { MTA_STS_FETCH_TIMEOUT_MS, MTA_STS_MAX_POLICY_BYTES } from '../../core/limits.js';
@@ -262,7 +263,7 @@ function startTls(socket: Socket, host: string, ca: string[], session: Session, 
     const tls = tlsConnect({
       socket,
       servername: host,
-      ca: [...rootCertificates, ...ca],
+      secureContext: trustContext(ca),
       // Both checked below, apart, so the reason (untrusted chain or wrong name) is reported precisely.
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,

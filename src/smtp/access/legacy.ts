@@ -33,6 +33,14 @@ export interface LegacyAccessContext {
 type Outcome = 'accepted' | 'refused' | 'error';
 
 const VERSIONS: readonly LegacyTlsVersion[] = ['TLSv1', 'TLSv1.1'];
+
+/** OpenSSL's words for a peer that answered a ClientHello with something that is not TLS at all. */
+const PLAINTEXT_PEER = /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST/i;
+
+/** True when a handshake failure says the peer speaks clear text: no TLS version will do better. */
+export function looksLikePlaintextPeer(reason: string): boolean {
+  return PLAINTEXT_PEER.test(reason);
+}
 const noop = (): void => {};
 
 /** Tries TLS 1.0 and 1.1 one after the other; `accepted` only when a handshake completed. */

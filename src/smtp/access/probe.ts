@@ -17,7 +17,7 @@ import { heloNameOrDefault, type ProbeTimeouts } from '../steps.js';
 import { HandshakeError, handshake, summarizeTls } from '../tls-inspect.js';
 import type { Dialogue, DialogueFactory } from './dialogue.js';
 import { imapDialogue } from './imap-dialogue.js';
-import { probeLegacyAccess } from './legacy.js';
+import { looksLikePlaintextPeer, probeLegacyAccess } from './legacy.js';
 import { pop3Dialogue } from './pop3-dialogue.js';
 import { ACCESS_PORTS, accessService, type AccessService } from './services.js';
 import { smtpDialogue } from './smtp-dialogue.js';
@@ -114,7 +114,9 @@ export async function probeAccessPort(target: AccessTarget, o: AccessProbeOption
     socket.destroy();
   }
 
-  if ((o.legacyTls ?? true) && run.tlsAttempted && !o.signal?.aborted) {
+  // A peer answering the ClientHello in clear text would answer every older version the same way.
+  const plaintextPeer = result.error?.phase === 'tls' && looksLikePlaintextPeer(result.error.reason);
+  if ((o.legacyTls ?? true) && run.tlsAttempted && !plaintextPeer && !o.signal?.aborted) {
     result.legacyTls = await probeLegacyAccess({
       service,
       dialogue: DIALOGUES[service.protocol],

@@ -5,9 +5,9 @@
 import { certificateVerdict, tlsCipherVerdict, tlsVersionVerdict } from '../findings-tls.js';
 import type { SmtpProbeResult } from '../types.js';
 import { capitalise, worstSeverity, type Verdict } from '../verdict.js';
+import { looksLikePlaintextPeer } from './legacy.js';
 import { commandExchanges } from './merge.js';
 import { fixesFor } from './remediation.js';
-import { accessService } from './services.js';
 import type { AccessProbeResult } from './types.js';
 
 /** The fields the MX verdicts read, from an access result. */
@@ -29,9 +29,6 @@ export function tlsAttempted(r: AccessProbeResult): boolean {
   return r.tlsMode === 'implicit' ? r.connect.ok : r.starttls?.ok === true;
 }
 
-/** OpenSSL's words for a peer that answered a ClientHello with something that is not TLS. */
-const PLAINTEXT_PEER = /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST/i;
-
 /** The TLS lines of the transcript: STARTTLS/STLS and the notes about the handshake. */
 function tlsTranscript(r: AccessProbeResult) {
   const upgrade = commandExchanges(r, ['STARTTLS', 'STLS']);
@@ -49,7 +46,7 @@ export function accessTlsVerdict(r: AccessProbeResult): Verdict | undefined {
     if (version) return { ...version, remediation: fix.tls };
     const reason = r.error?.phase === 'tls' ? r.error.reason : 'the session ended before TLS was up';
     const plaintext =
-      r.tlsMode === 'implicit' && PLAINTEXT_PEER.test(reason)
+      r.tlsMode === 'implicit' && looksLikePlaintextPeer(reason)
         ? ` The port seems to answer in clear text instead: implicit TLS is not enabled on it.`
         : '';
     return {
@@ -90,14 +87,11 @@ export function accessCertificateVerdict(r: AccessProbeResult, now: Date): Verdi
   const v = certificateVerdict(asSmtpResult(r), now);
   if (!v) return undefined;
   const evidence = { ...v.evidence, transcript: tlsTranscript(r) };
-  const service = accessService(r.port);
-  const detail =
-    v.status === 'pass' || !service
-      ? v.detail
-      : v.detail.replace(
-          /Senders that check certificates.*$/,
-          `Mail clients warn about it or refuse to connect, and users who click through such warnings cannot tell this server from an impostor collecting their passwords.`,
-        );
+  // The MX wording speaks of sending servers; here the ones at risk are people typing passwords.
+  const detail = v.detail.replace(
+    /Senders that check certificates.*$/,
+    'Mail clients warn or refuse to connect, and users who click through the warning cannot tell this server from an impostor collecting their passwords.',
+  );
   return v.remediation
     ? { ...v, detail, evidence, remediation: fixesFor(r.protocol).certificate }
     : { ...v, detail, evidence };
