@@ -36,12 +36,11 @@ export function renderText(run: ScanRun, options: TextOptions): string {
       for (const r of d.grade.reasons) lines.push(`    - ${r}`);
     }
     for (const g of groupByControl(d.findings)) {
+      const shown = g.findings.filter((f) => f.status !== 'pass' || options.showPassing !== false);
+      if (shown.length === 0) continue;
       const head = g.control ? `${g.control.title}  [${g.control.gdpr.join(', ')}]` : 'Input';
       lines.push('', `  ${c.bold(head)}`);
-      for (const f of g.findings) {
-        if (f.status === 'pass' && options.showPassing === false) continue;
-        lines.push(...renderFinding(f, paint[f.status], c.dim));
-      }
+      for (const f of shown) lines.push(...renderFinding(f, paint[f.status], c.dim));
     }
     lines.push('');
   }

@@ -32,7 +32,7 @@ export function registerLab(program: Command): void {
         out.write(`  ${z.name.padEnd(28)} ${z.description ?? ''}\n`);
       }
       out.write(
-        `\ntry: mailcomply scan ${lab.scenario.scanDomains[0] ?? 'strict.example'} --resolver ${lab.address}\n`,
+        `\ntry: mailcomply scan ${lab.scenario.scanDomains[0] ?? 'strict.example'} --resolver ${lab.address} ${probeFlags}\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -46,7 +46,7 @@ export function mergeLocated(
       status: v.status,
       ...(v.severity ? { severity: v.severity } : {}),
       title: `${v.title}${suffix}`,
-      detail: `${v.detail} Seen at ${at.map((a) => `${a.address} port ${a.port}`).join(', ')}.`,
+      detail: `${v.detail} Seen at ${seenAt(at)}.`,
       evidence: {
         host,
         locations: at.map((a) => ({ address: a.address, port: a.port, ...a.verdict.evidence })),
@@ -68,6 +68,18 @@ export function locate(
   });
 }
 
+/** `192.0.2.1 ports 465, 993, 2001:db8::1 port 993`: each address once, its ports in report order. */
+function seenAt(at: readonly Located[]): string {
+  const ports = new Map<string, number[]>();
+  for (const a of at) ports.set(a.address, [...(ports.get(a.address) ?? []), a.port]);
+  return [...ports]
+    .map(([address, list]) => {
+      const sorted = [...new Set(list)].sort(byPortOrder);
+      return `${address} port${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}`;
+    })
+    .join('; ');
+}
+
 function byPortOrder(a: number, b: number): number {
   const rank = (p: number) => {
     const i = (ACCESS_PORTS as readonly number[]).indexOf(p);
@@ -78,12 +90,18 @@ function byPortOrder(a: number, b: number): number {
 
 /**
  * The exchanges of the given commands, IMAP tags ignored: each command line with the answers and
- * notes up to the next command. Keeps evidence to the lines a verdict rests on.
+ * notes up to the next command (`beforeTls`: only what crossed the network in clear). Keeps evidence
+ * to the lines a verdict rests on.
  */
-export function commandExchanges(r: AccessProbeResult, verbs: readonly string[]): TranscriptLine[] {
+export function commandExchanges(
+  r: AccessProbeResult,
+  verbs: readonly string[],
+  o: { beforeTls?: boolean } = {},
+): TranscriptLine[] {
   const out: TranscriptLine[] = [];
   let keep = false;
   for (const l of r.transcript) {
+    if (o.beforeTls && l.dir === '*' && l.line.startsWith('TLS handshake')) break;
     if (l.dir === 'C') {
       const words = l.line.split(' ');
       const verb = (r.protocol === 'imap' ? words[1] : words[0]) ?? '';

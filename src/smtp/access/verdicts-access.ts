@@ -29,7 +29,7 @@ export function plaintextAuthVerdict(r: AccessProbeResult): Verdict | undefined 
     service: r.service,
     methods: login.methods,
     capabilitiesInClear: r.capabilitiesInClear ?? null,
-    transcript: commandExchanges(r, CAPABILITY_VERBS),
+    transcript: commandExchanges(r, CAPABILITY_VERBS, { beforeTls: true }),
   };
   if (login.methods.length === 0) {
     return {
@@ -59,7 +59,7 @@ export function plaintextAuthVerdict(r: AccessProbeResult): Verdict | undefined 
     status: 'fail',
     severity: login.revealsSecret ? 'high' : 'medium',
     title: `${r.host} accepts logins before TLS on port ${r.port} (${list})`,
-    detail: `Before ${keyword} the server offers ${list}. ${how}`,
+    detail: `${r.starttls?.offered ? `Before ${keyword}` : `Without TLS (this port offers no ${keyword} at all)`} the server offers ${list}. ${how}`,
     remediation: fixesFor(r.protocol).auth,
     evidence,
   };
