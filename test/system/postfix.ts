@@ -35,6 +35,7 @@ export interface PostfixInstance {
 }
 
 const DIR_PREFIX = 'mailcomply-postfix-';
+const ADDRESS_MARKER_PREFIX = 'mailcomply-lo-address-';
 const START_ATTEMPTS = 3;
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -102,23 +103,51 @@ async function addressPresent(address: string): Promise<boolean> {
   return out.split('\n').some((line) => line.includes(` inet ${address}/`));
 }
 
+/** A loopback address held for a test run. */
+export interface HeldAddress {
+  address: string;
+  /** Whether this run added it (and release() removes it); false when it was already there. */
+  added: boolean;
+  release(): Promise<void>;
+}
+
 /**
- * Makes sure `lo` carries `address` (Postfix refuses inet_interfaces no interface has). Returns a
- * release function that removes the address only if this call added it, so an address someone else
- * set up stays. Needs root (CAP_NET_ADMIN).
+ * Makes sure `lo` carries `address` (Postfix refuses inet_interfaces no interface has). release()
+ * removes the address only if this call added it, so an address someone else set up stays. Needs
+ * root (CAP_NET_ADMIN).
  */
-export async function holdLoopbackAddress(address: string): Promise<() => Promise<void>> {
+export async function holdLoopbackAddress(address: string): Promise<HeldAddress> {
   if (!address.startsWith('127.')) throw new Error(`refusing to add non-loopback address ${address}`);
-  if (await addressPresent(address)) return async () => {};
+  // Records who added the address, so a run killed before its release is cleaned up by the next one.
+  const marker = join(tmpdir(), `${ADDRESS_MARKER_PREFIX}${address}`);
+  const owner = Number(readText(marker));
+  const staleOwner = Number.isInteger(owner) && owner > 0 && owner !== process.pid && !processAlive(owner);
+  const held = (added: boolean): HeldAddress => {
+    let released = false;
+    return {
+      address,
+      added,
+      async release() {
+        if (released || !added) return;
+        released = true;
+        await run('ip', ['addr', 'del', `${address}/32`, 'dev', 'lo']);
+        await rm(marker, { force: true });
+      },
+    };
+  };
+  if (await addressPresent(address)) {
+    if (!staleOwner) return held(false);
+    await writeFile(marker, `${process.pid}\n`);
+    return held(true);
+  }
   const added = await run('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo']);
   if (added.code !== 0) {
     // Lost a race with another run: the address is there, and that run will remove it.
-    if (/exists/i.test(added.out) && (await addressPresent(address))) return async () => {};
+    if (/exists/i.test(added.out) && (await addressPresent(address))) return held(false);
     throw new Error(`ip addr add ${address}/32 dev lo failed (root needed): ${added.out}`);
   }
-  return async () => {
-    await run('ip', ['addr', 'del', `${address}/32`, 'dev', 'lo']);
-  };
+  await writeFile(marker, `${process.pid}\n`);
+  return held(true);
 }
 
 /** Whether `lo` carries the address (teardown checks). */

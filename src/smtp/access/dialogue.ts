@@ -32,4 +32,8 @@ export interface DialogueContext {
 }
 
 /** Builds the dialogue for one connection. */
-export type DialogueFactory = (socket: Socket | TLSSocket, transcript: Transcript, c: DialogueContext) => Dialogue;
+export type DialogueFactory = (
+  socket: Socket | TLSSocket,
+  transcript: Transcript,
+  c: DialogueContext,
+) => Dialogue;

@@ -108,6 +108,9 @@ describe('accessFindings on the lab', () => {
     expect(byId(f, 'submission.certificate').map((x) => `${x.status} ${x.title}`)).toEqual([
       `pass ${HOST} has a valid certificate (ports 465, 587, 143, 993, 110, 995)`,
     ]);
+    expect(byId(f, 'submission.tls')[0]!.detail).toMatch(
+      /Seen at 127\.0\.0\.31 ports 465, 587, 143, 993, 110, 995\.$/,
+    );
     expect(f.every((x) => x.controls.join() === 'access.admin' && x.gdpr.length > 0)).toBe(true);
   });
 
@@ -124,7 +127,16 @@ describe('accessFindings on the lab', () => {
     expect(plain[1]!.remediation).toContain('disable_plaintext_auth = yes');
     expect(plain[1]!.remediation).toContain('auth_allow_cleartext = no');
     expect(plain[1]!.remediation).toContain('ssl = required');
+    expect(plain[0]!.detail).toContain('Before STARTTLS the server offers AUTH PLAIN, AUTH LOGIN.');
+    expect(plain[1]!.detail).toContain(
+      'Without TLS (this port offers no STARTTLS at all) the server offers LOGIN',
+    );
     expect(JSON.stringify(plain[1]!.evidence)).toContain('a CAPABILITY');
+    // Evidence of a login in clear is what crossed the network in clear: the EHLO before STARTTLS only.
+    const lines = (plain[0]!.evidence as { locations: { transcript: { line: string }[] }[] }).locations[0]!
+      .transcript;
+    expect(lines.filter((l) => l.line.startsWith('EHLO'))).toHaveLength(1);
+    expect(lines.some((l) => l.line === '250-AUTH PLAIN LOGIN')).toBe(true);
 
     const implicit = byId(f, 'submission.implicit-tls');
     expect(implicit.map((x) => `${x.status}/${x.severity} ${x.title}`)).toEqual([
@@ -138,7 +150,9 @@ describe('accessFindings on the lab', () => {
       `${HOST} negotiates TLSv1.3 with a strong cipher (port 587)`,
     ]);
     const summary = byId(f, 'submission.ports')[0]!;
-    expect(summary.detail).toContain('127.0.0.32: 465 closed, 587 open, 143 open, 993 closed, 110 open, 995 closed.');
+    expect(summary.detail).toContain(
+      '127.0.0.32: 465 closed, 587 open, 143 open, 993 closed, 110 open, 995 closed.',
+    );
   });
 
   it('judges a certificate on an access port with the MX rules and a mail-client remediation', async () => {
@@ -255,7 +269,9 @@ describe('accessFindings on synthetic results', () => {
     );
     const implicit = byId(f, 'submission.implicit-tls');
     expect(implicit.map((x) => x.status)).toEqual(['fail', 'pass']);
-    expect(implicit[0]!.detail).toContain('Port 995 offers implicit TLS, but clients configured for port 110');
+    expect(implicit[0]!.detail).toContain(
+      'Port 995 offers implicit TLS, but clients configured for port 110',
+    );
     expect(implicit[1]!.detail).toContain('Port 110 answers as well');
   });
 
@@ -275,7 +291,9 @@ describe('accessFindings on synthetic results', () => {
     });
     const [v] = byId(accessFindings(HOST, [r], { clock }), 'submission.tls');
     expect(v).toMatchObject({ status: 'fail', severity: 'medium' });
-    expect(v!.title).toBe(`${HOST} still accepts TLSv1, and negotiated a weak cipher (DES-CBC3-SHA) (port 993)`);
+    expect(v!.title).toBe(
+      `${HOST} still accepts TLSv1, and negotiated a weak cipher (DES-CBC3-SHA) (port 993)`,
+    );
     expect(v!.remediation).toContain('ssl_min_protocol = TLSv1.2');
   });
 
@@ -315,7 +333,7 @@ describe('accessFindings on synthetic results', () => {
     const plain = byId(f, 'submission.plaintext-auth');
     expect(plain).toHaveLength(1);
     expect(plain[0]!.title).toBe(`${HOST} accepts logins before TLS on port 143 (LOGIN)`);
-    expect(plain[0]!.detail).toContain('Seen at 192.0.2.1 port 143, 2001:db8::1 port 143.');
+    expect(plain[0]!.detail).toContain('Seen at 192.0.2.1 port 143; 2001:db8::1 port 143.');
     expect((plain[0]!.evidence as { locations: unknown[] }).locations).toHaveLength(2);
   });
 });

@@ -54,7 +54,8 @@ export const imapDialogue: DialogueFactory = (socket, transcript, c): Dialogue =
       const text = printable(m[2] ?? '');
       keep({ ok: kind !== 'BYE', text: [text], ...(kind === 'PREAUTH' ? { preauth: true } : {}) });
       // After BYE the server closes the connection itself (RFC 9051 §7.1.5): nothing to say.
-      if (kind === 'BYE') throw new AccessError('greeting', `session refused: BYE ${text.slice(0, SHOWN_TEXT)}`);
+      if (kind === 'BYE')
+        throw new AccessError('greeting', `session refused: BYE ${text.slice(0, SHOWN_TEXT)}`);
     },
     async capabilities() {
       const r = await command('capability', 'CAPABILITY', c.t.command);

@@ -35,7 +35,8 @@ type Outcome = 'accepted' | 'refused' | 'error';
 const VERSIONS: readonly LegacyTlsVersion[] = ['TLSv1', 'TLSv1.1'];
 
 /** OpenSSL's words for a peer that answered a ClientHello with something that is not TLS at all. */
-const PLAINTEXT_PEER = /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST/i;
+const PLAINTEXT_PEER =
+  /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST/i;
 
 /** True when a handshake failure says the peer speaks clear text: no TLS version will do better. */
 export function looksLikePlaintextPeer(reason: string): boolean {

@@ -10,14 +10,7 @@ import type { AccessProbeResult } from './types.js';
  * `no-greeting`: connected, then silence or something that is not the protocol.
  */
 export type PortState =
-  | 'open'
-  | 'closed'
-  | 'filtered'
-  | 'unreachable'
-  | 'aborted'
-  | 'rejected'
-  | 'tls-failed'
-  | 'no-greeting';
+  'open' | 'closed' | 'filtered' | 'unreachable' | 'aborted' | 'rejected' | 'tls-failed' | 'no-greeting';
 
 /** The state of the port `r` probed. */
 export function portState(r: AccessProbeResult): PortState {

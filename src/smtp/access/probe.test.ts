@@ -229,7 +229,10 @@ describe('probeAccessPort against odd but honest peers', () => {
     });
     const r = await peerProbe(p, 143);
     expect(r.starttls).toEqual({ offered: true, ok: false, reply: 'NO [UNAVAILABLE] TLS broken' });
-    expect(r.error).toEqual({ phase: 'starttls', reason: 'STARTTLS offered but answered NO [UNAVAILABLE] TLS broken' });
+    expect(r.error).toEqual({
+      phase: 'starttls',
+      reason: 'STARTTLS offered but answered NO [UNAVAILABLE] TLS broken',
+    });
     expect(r.tls).toBeUndefined();
   });
 

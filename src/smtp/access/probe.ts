@@ -54,7 +54,10 @@ const DIALOGUES: Record<AccessProtocol, DialogueFactory> = {
 const noop = (): void => {};
 
 /** Probes one submission or access port; the result is evidence, whatever happened. */
-export async function probeAccessPort(target: AccessTarget, o: AccessProbeOptions): Promise<AccessProbeResult> {
+export async function probeAccessPort(
+  target: AccessTarget,
+  o: AccessProbeOptions,
+): Promise<AccessProbeResult> {
   const service = accessService(target.port);
   // Only a caller bypassing the types gets here: that is a bug, not something a server did.
   if (!service) throw new InputError(`port ${String(target.port)} is not a submission or access port`);

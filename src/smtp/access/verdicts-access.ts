@@ -53,7 +53,9 @@ export function plaintextAuthVerdict(r: AccessProbeResult): Verdict | undefined 
   const how = login.revealsSecret
     ? 'A mail client set up without TLS, or one an attacker strips ' +
       `${keyword} from, sends the user name and password in clear text, readable by anyone on the path` +
-      (r.protocol === 'smtp' ? ' (AUTH PLAIN carries them in its first line, before the server can refuse).' : '.')
+      (r.protocol === 'smtp'
+        ? ' (AUTH PLAIN carries them in its first line, before the server can refuse).'
+        : '.')
     : 'These mechanisms do not send the password as such, but an eavesdropper can attack the exchange offline, and everything after the login crosses the network unencrypted.';
   return {
     status: 'fail',

@@ -45,7 +45,11 @@ export async function startLinePeer(script: LinePeerScript): Promise<LinePeer> {
     s.on('error', noop);
     s.once('close', () => sockets.delete(s));
   };
-  const secureOver = (raw: Socket, ctx: ReturnType<typeof createSecureContext>, then: (s: Socket) => void) => {
+  const secureOver = (
+    raw: Socket,
+    ctx: ReturnType<typeof createSecureContext>,
+    then: (s: Socket) => void,
+  ) => {
     const secure = new TLSSocket(raw, { isServer: true, secureContext: ctx });
     keep(secure as unknown as Socket);
     secure.once('secure', () => then(secure as unknown as Socket));
