@@ -18,7 +18,13 @@ import type { DnsRelay } from './postfix-dns-relay.js';
 import { startDnsRelay } from './postfix-dns-relay.js';
 import { ldnsDaneVerify, posttlsFinger, servedChain } from './postfix-tools.js';
 import type { HeldAddress, PostfixInstance } from './postfix.js';
-import { holdLoopbackAddress, loopbackAddressPresent, postfixDirExists, postfixPids, startPostfix } from './postfix.js';
+import {
+  holdLoopbackAddress,
+  loopbackAddressPresent,
+  postfixDirExists,
+  postfixPids,
+  startPostfix,
+} from './postfix.js';
 
 // A real Postfix with STARTTLS behind real NSD/unbound: the scanner's DANE verdict for each MX must
 // be the one Postfix's own DANE client (posttls-finger) and ldns-dane reach from the same records.
@@ -83,12 +89,17 @@ let dialer: Dialer;
 const records = new Map<string, TlsaData>();
 const probes = new Map<string, SmtpProbeResult>();
 
-async function teardown(): Promise<void> {
-  client?.close();
-  await relay?.close();
-  await stack?.close();
-  await postfix?.stop();
-  await held?.release();
+let tornDown: Promise<void> | undefined;
+/** Stops everything once, whether the teardown test or afterAll gets there first. */
+function teardown(): Promise<void> {
+  tornDown ??= (async () => {
+    client?.close();
+    await relay?.close();
+    await stack?.close();
+    await postfix?.stop();
+    await held?.release();
+  })();
+  return tornDown;
 }
 
 beforeAll(async () => {
@@ -134,7 +145,10 @@ beforeAll(async () => {
     const a = await client.query(c.mx, 'A');
     const address = a.answers[0]?.data;
     if (typeof address !== 'string') throw new Error(`${c.mx} has no A record through unbound`);
-    probes.set(c.mx, await probeSmtp({ host: c.mx, address }, { dialer, ca: [ca.certPem], legacyTls: false }));
+    probes.set(
+      c.mx,
+      await probeSmtp({ host: c.mx, address }, { dialer, ca: [ca.certPem], legacyTls: false }),
+    );
   }
 });
 afterAll(teardown);
@@ -166,7 +180,10 @@ describe('the scanner against Postfix', () => {
       const r = probes.get(c.mx) as SmtpProbeResult;
       expect(r.address, c.mx).toBe(ADDRESS);
       expect(r.banner?.text[0], c.mx).toBe(`${CASES[0]?.mx} ESMTP`);
-      expect(r.tls?.chain.map((p) => p.subject), c.mx).toHaveLength(2);
+      expect(
+        r.tls?.chain.map((p) => p.subject),
+        c.mx,
+      ).toHaveLength(2);
       const f = smtpFindings({ host: c.mx, addresses: [ADDRESS] }, [r], { clock: () => new Date() });
       expect(statusOf(f, 'smtp.connect'), c.mx).toBe('pass');
       expect(statusOf(f, 'smtp.starttls'), c.mx).toBe('pass');
@@ -201,7 +218,8 @@ describe('agreement with independent DANE clients', () => {
       expect(finger.output, detail).not.toMatch(/Anonymous TLS connection/);
       expect(finger.verified, detail).toBe(c.expected === 'pass');
       expect(finger.verified, detail).toBe(await ourVerdict(c));
-      if (c.expected === 'pass') expect(finger.matchedRecord, detail).toBe(rdata(records.get(c.mx) as TlsaData));
+      if (c.expected === 'pass')
+        expect(finger.matchedRecord, detail).toBe(rdata(records.get(c.mx) as TlsaData));
       else expect(finger.output, detail).toMatch(/no matching DANE TLSA records/);
     }
   });

@@ -15,7 +15,7 @@ function runWith(
   o: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       findTool(tool),
       args,
       { cwd: o.cwd, env: o.env ?? process.env, timeout: o.timeoutMs ?? 30_000, encoding: 'utf8' },
@@ -25,6 +25,8 @@ function runWith(
         } else resolve({ code: err ? (err.code as number) : 0, output: `${stdout}${stderr}` });
       },
     );
+    // No input: openssl s_client would otherwise wait on stdin for something to send.
+    child.stdin?.end();
   });
 }
 
@@ -55,9 +57,13 @@ export async function posttlsFinger(
   // Its own main.cf: DNSSEC-aware lookups, IPv4 only (the MX has an A record only).
   await writeFile(
     join(dir, 'main.cf'),
-    ['compatibility_level = 3.6', 'inet_protocols = ipv4', 'smtp_dns_support_level = dnssec', 'smtp_host_lookup = dns', ''].join(
-      '\n',
-    ),
+    [
+      'compatibility_level = 3.6',
+      'inet_protocols = ipv4',
+      'smtp_dns_support_level = dnssec',
+      'smtp_host_lookup = dns',
+      '',
+    ].join('\n'),
   );
   const run = await runWith(
     'unshare',
@@ -90,10 +96,24 @@ export async function posttlsFinger(
 }
 
 /** The certificates a STARTTLS server presents, leaf first, as PEM blocks, seen by `openssl s_client`. */
-export async function servedChain(workDir: string, address: string, port: number, serverName: string): Promise<string[]> {
+export async function servedChain(
+  workDir: string,
+  address: string,
+  port: number,
+  serverName: string,
+): Promise<string[]> {
   const run = await runWith(
     'openssl',
-    ['s_client', '-starttls', 'smtp', '-connect', `${address}:${port}`, '-servername', serverName, '-showcerts'],
+    [
+      's_client',
+      '-starttls',
+      'smtp',
+      '-connect',
+      `${address}:${port}`,
+      '-servername',
+      serverName,
+      '-showcerts',
+    ],
     { cwd: workDir, timeoutMs: 15_000 },
   );
   return run.output.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -250,25 +250,42 @@ function tail(file: string, lines: number): string {
   return readText(file).split('\n').slice(-lines).join('\n') || '(empty mail log)';
 }
 
-async function waitReady(address: string, port: number, maillog: string, masterPid: () => number): Promise<void> {
+async function waitReady(
+  address: string,
+  port: number,
+  maillog: string,
+  masterPid: () => number,
+): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (await bannerSeen(address, port)) return;
     const pid = masterPid();
     if (pid > 0 && !processAlive(pid)) throw new Error(`postfix master exited:\n${tail(maillog, 15)}`);
     if (/fatal:/.test(readText(maillog))) throw new Error(`postfix failed:\n${tail(maillog, 15)}`);
-    if (Date.now() > deadline) throw new Error(`postfix did not answer on ${address}:${port}:\n${tail(maillog, 15)}`);
+    if (Date.now() > deadline)
+      throw new Error(`postfix did not answer on ${address}:${port}:\n${tail(maillog, 15)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-async function stopInstance(dir: string, configDir: string): Promise<void> {
-  await run('postfix', ['-c', configDir, 'stop']).catch(() => undefined);
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (pidsUsingConfig(configDir).length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+async function waitGone(pids: number[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!pids.some(processAlive)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  // Whatever outlived `postfix stop` (a daemon mid-session) goes now.
+}
+
+async function stopInstance(dir: string, configDir: string): Promise<void> {
+  // Taken first: a process that is exiting can no longer be found by its environment.
+  const pids = pidsUsingConfig(configDir);
+  await run('postfix', ['-c', configDir, 'stop']).catch(() => undefined);
+  if (!(await waitGone(pids, STOP_TIMEOUT_MS))) {
+    // Whatever outlived `postfix stop` (a daemon mid-session) goes now.
+    killAll([...pids, ...pidsUsingConfig(configDir)]);
+    await waitGone(pids, STOP_TIMEOUT_MS);
+  }
   killAll(pidsUsingConfig(configDir));
   if (!process.env.MAILCOMPLY_KEEP_POSTFIX) await rm(dir, { recursive: true, force: true });
 }
@@ -303,7 +320,8 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
       await writeFile(maillog, '');
       const started = await run('postfix', ['-c', configDir, 'start']);
       try {
-        if (started.code !== 0) throw new Error(`postfix start failed (${started.code}):\n${tail(maillog, 15)}`);
+        if (started.code !== 0)
+          throw new Error(`postfix start failed (${started.code}):\n${tail(maillog, 15)}`);
         await waitReady(o.address, port, maillog, masterPid);
         return {
           address: o.address,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../core/errors.js';
 import { SMTP_MAX_REPLY_LINE } from '../../core/limits.js';
 import { startLabAccess, type LabAccess } from '../../lab/access-servers.js';
 import { createLabCa, type LabCa } from '../../lab/ca.js';
@@ -153,6 +154,10 @@ describe('probeAccessPort against the lab servers', () => {
     expect(sent(pop3)).toEqual(['CAPA', 'STLS', 'CAPA', 'QUIT']);
     expect(plain.capabilitiesInClear?.keywords).toContain('USER');
     expect(plain.starttls).toEqual({ offered: false, ok: false });
+  });
+
+  it('rejects a port that is not a submission or access port as a caller bug', async () => {
+    await expect(labProbe('127.0.0.21', 25 as AccessPort)).rejects.toBeInstanceOf(InputError);
   });
 
   it('records a closed port as refused, without an error', async () => {

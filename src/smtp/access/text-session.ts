@@ -21,7 +21,7 @@ export class AccessError extends Error {
 }
 
 /** Characters of a garbled line shown in a reason: enough to recognise it, never a flood. */
-export const SHOWN_GARBAGE = 60;
+const SHOWN_GARBAGE = 60;
 
 /** The start of an unexpected line, escaped, for a reason. */
 export function shown(raw: string): string {

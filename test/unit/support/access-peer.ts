@@ -14,6 +14,7 @@ export type LineAction =
   /** Send these lines, then run the TLS handshake as a server (or hang up / go silent instead). */
   | { starttls: string[]; then?: 'handshake' | 'close' | 'stall' };
 
+/** How a peer behaves: greeting, TLS settings and the answer to each command line. */
 export interface LinePeerScript {
   /** TLS from the first byte with these settings; the greeting then goes inside TLS. */
   implicitTls?: SecureContextOptions;
@@ -24,6 +25,7 @@ export interface LinePeerScript {
   answer: (line: string, secure: boolean) => LineAction;
 }
 
+/** A running peer and what it saw. */
 export interface LinePeer {
   port: number;
   /** Every command line received, in order, across connections. */
