@@ -152,7 +152,7 @@ export const CONTROLS: readonly Control[] = [
     title: 'Administrative access to mail systems is encrypted and restricted',
     gdpr: ['Art. 32(1)(b)', 'Art. 32(4)'],
     why: 'Submission and IMAP logins without TLS, passwords in logs or open relays expose credentials and every mailbox behind them.',
-    checks: ['postfix.auth', 'postfix.relay', 'dovecot.', 'smtp.submission', 'smtp.relay'],
+    checks: ['submission.', 'smtp.relay', 'postfix.auth', 'postfix.relay', 'dovecot.'],
   },
   {
     id: 'dpia.mail',

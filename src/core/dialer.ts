@@ -35,10 +35,14 @@ export const directDialer: Dialer = {
         socket.destroy();
         reject(err);
       };
-      const timer = setTimeout(() => fail(new DialError('timeout', `connect to port ${port} timed out`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new DialError('timeout', `connect to port ${port} timed out`)),
+        timeoutMs,
+      );
       const onAbort = () => fail(new DialError('aborted', 'connection aborted'));
       const onError = (err: NodeJS.ErrnoException) => {
-        const reason = err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'ECONNRESET' ? 'reset' : 'unreachable';
+        const reason =
+          err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'ECONNRESET' ? 'reset' : 'unreachable';
         fail(new DialError(reason, `connect to port ${port} failed: ${err.code ?? 'error'}`, { cause: err }));
       };
       const onConnect = () => {

@@ -22,7 +22,8 @@ export class MemoryResolver implements Resolver {
     this.log.push({ name: qname, type });
     const found = this.index.lookup(qname, type);
     if (found.failure === 'timeout') throw new DnsError('E_DNS_TIMEOUT', `no answer for ${type} query`);
-    if (found.failure === 'malformed') throw new DnsError('E_DNS_MALFORMED', `malformed answer for ${type} query`);
+    if (found.failure === 'malformed')
+      throw new DnsError('E_DNS_MALFORMED', `malformed answer for ${type} query`);
     const rcode = found.failure === 'refused' ? 'REFUSED' : found.rcode;
     return {
       name: qname,

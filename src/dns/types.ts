@@ -1,17 +1,6 @@
 /** Record types the project queries and parses. */
 export type RRType =
-  | 'A'
-  | 'AAAA'
-  | 'MX'
-  | 'TXT'
-  | 'SPF'
-  | 'CNAME'
-  | 'NS'
-  | 'SOA'
-  | 'PTR'
-  | 'TLSA'
-  | 'DS'
-  | 'DNSKEY';
+  'A' | 'AAAA' | 'MX' | 'TXT' | 'SPF' | 'CNAME' | 'NS' | 'SOA' | 'PTR' | 'TLSA' | 'DS' | 'DNSKEY';
 
 export type Rcode = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED' | string;
 

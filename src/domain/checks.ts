@@ -5,7 +5,7 @@ import { mtaStsRecordCheck } from './mta-sts-record.js';
 import { mxCheck } from './mx.js';
 import { spfCheck } from './spf/check.js';
 import { tlsRptCheck } from './tls-rpt.js';
-import { daneCheck, mtaStsPolicyCheck, smtpCheck } from './transport/checks.js';
+import { accessCheck, daneCheck, mtaStsPolicyCheck, smtpCheck } from './transport/checks.js';
 import type { DomainCheck } from './types.js';
 
 /** A check with the finding-id family it reports under and the control it mainly feeds. */
@@ -31,4 +31,5 @@ export const TRANSPORT_CHECKS: readonly RegisteredCheck[] = [
   { family: 'smtp', control: 'transport.starttls', run: smtpCheck },
   { family: 'mta-sts', control: 'transport.mta-sts', run: mtaStsPolicyCheck },
   { family: 'dane', control: 'transport.dane', run: daneCheck },
+  { family: 'submission', control: 'access.admin', run: accessCheck },
 ];

@@ -8,6 +8,7 @@ import { CachingResolver } from '../dns/cache.js';
 import { toAsciiDomain } from '../dns/name.js';
 import type { Resolver } from '../dns/types.js';
 import { DOMAIN_CHECKS, TRANSPORT_CHECKS, type RegisteredCheck } from './checks.js';
+import type { AccessPort } from '../smtp/access/types.js';
 import { gradeDomain, type DskGrade } from './grade.js';
 import { ProbePool, type ProbePoolOptions } from './transport/probe-pool.js';
 import type { DomainContext, DomainScanOptions, TransportSeams } from './types.js';
@@ -16,6 +17,9 @@ import type { DomainContext, DomainScanOptions, TransportSeams } from './types.j
 export interface TransportOptions extends ProbePoolOptions {
   /** At most this many MX hosts per domain are probed (default 10). */
   maxMx?: number;
+  /** Submission/IMAP/POP3 ports to probe on the MX hosts and `accessHosts` (default: none). */
+  accessPorts?: readonly AccessPort[];
+  accessHosts?: readonly string[];
   /** One pool per run; scanDomains makes it, scanDomain makes its own when absent. */
   pool?: ProbePool;
 }
@@ -122,6 +126,8 @@ function transportSeams(o: TransportOptions | undefined): TransportSeams | undef
     dialer: o.dialer,
     probes: o.pool ?? new ProbePool(o),
     maxMx: o.maxMx ?? DEFAULT_MAX_MX,
+    accessPorts: o.accessPorts ?? [],
+    accessHosts: o.accessHosts ?? [],
     ...(o.ca ? { ca: o.ca } : {}),
   };
 }

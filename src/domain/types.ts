@@ -1,6 +1,7 @@
 import type { Dialer } from '../core/dialer.js';
 import type { Finding } from '../core/finding.js';
 import type { Seams } from '../core/seams.js';
+import type { AccessPort } from '../smtp/access/types.js';
 import type { ProbePool } from './transport/probe-pool.js';
 
 export interface DomainScanOptions {
@@ -17,6 +18,10 @@ export interface TransportSeams {
   probes: ProbePool;
   /** At most this many MX hosts per domain are probed. */
   maxMx: number;
+  /** Submission and mailbox ports to probe (`--ports`); empty: none. */
+  accessPorts: readonly AccessPort[];
+  /** Hosts probed on those ports besides the MX hosts (`--host`). */
+  accessHosts: readonly string[];
 }
 
 /** What every domain check gets: the (ASCII, lower-case) domain, the seams and the options. */

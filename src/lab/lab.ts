@@ -37,6 +37,7 @@ export async function startLab(
         zone,
         scenario.zones.flatMap((z) => z.smtp ?? []),
         scenario.zones.flatMap((z) => (z.mtaSts ? [z.mtaSts] : [])),
+        scenario.zones.flatMap((z) => z.access ?? []),
       );
   const dns = await startLabDns(zone, { host: '127.0.0.1', port: options.port ?? 0 }).catch(
     async (err: unknown) => {

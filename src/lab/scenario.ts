@@ -8,7 +8,8 @@ import type { DnsRecord } from '../dns/types.js';
 import type { FailureMode, ZoneData } from '../dns/zone-data.js';
 import type { LabHttpsBehaviour } from './https-server.js';
 import type { LabSmtpProfile } from './smtp-servers.js';
-import type { LabMtaStsSpec, LabSmtpSpec, LabTlsaMode } from './transport.js';
+import type { LabAccessProfile } from './access-servers.js';
+import type { LabAccessSpec, LabMtaStsSpec, LabSmtpSpec, LabTlsaMode } from './transport.js';
 
 /** One zone of a lab scenario, resolved: absolute lower-case names, parsed records. */
 export interface ScenarioZone {
@@ -28,6 +29,8 @@ export interface ScenarioZone {
   smtp?: LabSmtpSpec[];
   /** The MTA-STS site served at mta-sts.<zone>. */
   mtaSts?: LabMtaStsSpec;
+  /** Lab submission/IMAP/POP3 servers, with absolute host names. */
+  access?: LabAccessSpec[];
 }
 
 /** A lab scenario: its zones, all of them merged for the lab resolver, and the domains to scan. */
@@ -70,6 +73,14 @@ const smtpServer = z.union([
   z.object({ profile: smtpProfile, tlsa: z.enum(TLSA_MODES).default('none') }).strict(),
 ]);
 const httpsBehaviour = z.enum(HTTPS_BEHAVIOURS);
+const ACCESS_PROFILES = [
+  'imap-good',
+  'imap-plaintext',
+  'submission-good',
+  'submission-plain-auth',
+  'pop3-good',
+  'pop3-plaintext',
+] as const satisfies readonly LabAccessProfile[];
 const mtaStsSite = z.union([
   httpsBehaviour,
   z.object({ behaviour: httpsBehaviour, policy: z.string().optional() }).strict(),
@@ -88,6 +99,8 @@ const zoneSchema = z
     smtp: z.record(z.string(), smtpServer).optional(),
     /** How https://mta-sts.<zone>/.well-known/mta-sts.txt behaves. */
     mtaSts: mtaStsSite.optional(),
+    /** Host (relative or absolute) -> lab submission/IMAP/POP3 server profiles. */
+    access: z.record(z.string(), z.array(z.enum(ACCESS_PROFILES))).optional(),
   })
   .strict();
 
@@ -155,18 +168,32 @@ export function parseScenario(text: string, source: string): Scenario {
         throw new InputError(`${where}: failures: ${err.message}`, { cause: err });
       }
     }
-    const smtp: LabSmtpSpec[] = [];
-    for (const [key, server] of Object.entries(zone.smtp ?? {})) {
-      let host: string;
+    const hostName = (field: string, key: string): string => {
       try {
-        host = absoluteName(key, name.domain);
+        return absoluteName(key, name.domain);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
-        throw new InputError(`${where}: smtp: ${err.message}`, { cause: err });
+        throw new InputError(`${where}: ${field}: ${err.message}`, { cause: err });
       }
-      smtp.push(typeof server === 'string' ? { host, profile: server, tlsa: 'none' } : { host, ...server });
+    };
+    const smtp: LabSmtpSpec[] = Object.entries(zone.smtp ?? {}).map(([key, server]) => {
+      const host = hostName('smtp', key);
+      return typeof server === 'string' ? { host, profile: server, tlsa: 'none' } : { host, ...server };
+    });
+    const out: ScenarioZone = {
+      name: name.domain,
+      signed: zone.signed,
+      scan: zone.scan,
+      failures,
+      records,
+      smtp,
+    };
+    if (zone.access !== undefined) {
+      out.access = Object.entries(zone.access).map(([key, profiles]) => ({
+        host: hostName('access', key),
+        profiles,
+      }));
     }
-    const out: ScenarioZone = { name: name.domain, signed: zone.signed, scan: zone.scan, failures, records, smtp };
     if (zone.mtaSts !== undefined) {
       out.mtaSts =
         typeof zone.mtaSts === 'string'

@@ -6,6 +6,7 @@ import type { DnsRecord } from '../dns/types.js';
 import type { ZoneData } from '../dns/zone-data.js';
 import { createLabCa, type IssuedCert, type LabCa } from './ca.js';
 import { labDialer } from './dialer.js';
+import { startLabAccess, type LabAccessProfile } from './access-servers.js';
 import { startLabHttps, type LabHttpsBehaviour } from './https-server.js';
 import { startLabSmtp, type LabSmtpProfile } from './smtp-servers.js';
 
@@ -17,6 +18,12 @@ export interface LabSmtpSpec {
   host: string;
   profile: LabSmtpProfile;
   tlsa: LabTlsaMode;
+}
+
+export interface LabAccessSpec {
+  /** Absolute host name; every A/AAAA address it has gets these submission/IMAP/POP3 servers. */
+  host: string;
+  profiles: LabAccessProfile[];
 }
 
 export interface LabMtaStsSpec {
@@ -47,6 +54,7 @@ export async function startLabTransport(
   zone: ZoneData,
   smtp: readonly LabSmtpSpec[],
   mtaSts: readonly LabMtaStsSpec[],
+  access: readonly LabAccessSpec[] = [],
   o: { now?: Date } = {},
 ): Promise<LabTransport> {
   const ca = await createLabCa(o.now ? { now: o.now } : {});
@@ -73,6 +81,15 @@ export async function startLabTransport(
     await servers.close();
     throw err;
   });
+  const accessDefs = access.flatMap((a) =>
+    addressesOf(zone, a.host).flatMap((address) =>
+      a.profiles.map((profile) => ({ address, hostname: a.host, profile })),
+    ),
+  );
+  const accessServers = await startLabAccess(accessDefs, ca).catch(async (err: unknown) => {
+    await Promise.all([servers.close(), https.close()]);
+    throw err;
+  });
 
   const map = new Map<string, Map<number, number>>();
   const route = (address: string, port: number, to: number) => {
@@ -83,6 +100,8 @@ export async function startLabTransport(
   for (const [address, port] of servers.ports) route(address, SMTP_PORT, port);
   for (const m of mtaSts)
     for (const a of addressesOf(zone, `mta-sts.${m.domain}`)) route(a, HTTPS_PORT, https.port);
+  for (const [address, ports] of accessServers.ports)
+    for (const [port, to] of ports) route(address, port, to);
 
   for (const spec of smtp) {
     const address = addressesOf(zone, spec.host)[0];
@@ -94,7 +113,7 @@ export async function startLabTransport(
     routes: map,
     caPem: ca.certPem,
     async close() {
-      await Promise.all([servers.close(), https.close()]);
+      await Promise.all([servers.close(), https.close(), accessServers.close()]);
     },
   };
 }

@@ -8,6 +8,7 @@ import { DnsClient } from '../../src/dns/client.js';
 import type { TlsaData } from '../../src/dns/types.js';
 import { daneFindings } from '../../src/domain/dane/findings.js';
 import { lookupTlsa, tlsaFromCertificate, tlsaParams } from '../../src/domain/dane/tlsa.js';
+import { scanDomain } from '../../src/domain/scan.js';
 import { createLabCa, type IssuedCert, type LabCa } from '../../src/lab/ca.js';
 import { probeSmtp } from '../../src/smtp/probe.js';
 import { smtpFindings } from '../../src/smtp/findings.js';
@@ -213,7 +214,7 @@ describe('agreement with independent DANE clients', () => {
     for (const c of CASES) {
       const finger = await posttlsFinger(postfix.dir, relay.address, `${c.zone}:${postfix.port}`);
       const detail = `${c.mx}:\n${finger.output}`;
-      // It did look at DANE (no fallback to opportunistic TLS), whatever the outcome.
+      // It negotiated TLS and judged the peer (no fallback to unauthenticated opportunistic TLS).
       expect(finger.output, detail).toMatch(/TLS connection established to mx1\./);
       expect(finger.output, detail).not.toMatch(/Anonymous TLS connection/);
       expect(finger.verified, detail).toBe(c.expected === 'pass');
@@ -235,6 +236,27 @@ describe('agreement with independent DANE clients', () => {
       expect(ldns.validated, detail).toBe(c.expected === 'pass');
       expect(ldns.validated, detail).toBe(await ourVerdict(c));
       if (c.expected === 'fail') expect(ldns.output, detail).toMatch(/no matching DANE TLSA records/);
+    }
+  });
+});
+
+describe('a whole scan through unbound, probing Postfix', () => {
+  it('gives the same dane.match verdicts and grades high risk by them', async () => {
+    for (const c of CASES) {
+      const report = await scanDomain(c.zone, {
+        resolver: client,
+        timeoutS: 20,
+        transport: { dialer, ca: [ca.certPem], legacyTls: false },
+      });
+      const f = report.findings;
+      const detail = `${c.zone}: ${JSON.stringify(f.map((x) => `${x.id} ${x.status}`))}`;
+      expect(statusOf(f, 'smtp.starttls'), detail).toBe('pass');
+      expect(statusOf(f, 'smtp.certificate'), detail).toBe('pass');
+      expect(statusOf(f, 'dane.tlsa'), detail).toBe('pass');
+      expect(statusOf(f, 'dane.match'), detail).toBe(c.expected);
+      expect(statusOf(f, 'dnssec.mx'), detail).toBe('pass');
+      // DSK guidance: high risk needs DANE that works on every MX, which only the matching cases have.
+      expect(report.grade?.highRisk, detail).toBe(c.expected);
     }
   });
 });

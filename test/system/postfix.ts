@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTool } from './daemon.js';
 import { freeLoopbackPort } from './ports.js';
+import { writeBackdated } from './postfix-tools.js';
 
 /** What the private Postfix instance serves. */
 export interface PostfixOptions {
@@ -310,13 +311,13 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
     await mkdir(join(dir, 'queue'), { mode: 0o755 });
     await writeFile(join(configDir, 'key.pem'), o.keyPem, { mode: 0o600 });
     await writeFile(join(configDir, 'chain.pem'), o.chainPem);
-    await writeFile(join(configDir, 'main.cf'), mainCf(dir, o));
+    await writeBackdated(join(configDir, 'main.cf'), mainCf(dir, o));
     let lastError: unknown;
     const taken = new Set<number>();
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
       const port = await freeLoopbackPort(o.address, taken);
       taken.add(port);
-      await writeFile(join(configDir, 'master.cf'), masterCf(o.address, port));
+      await writeBackdated(join(configDir, 'master.cf'), masterCf(o.address, port));
       await writeFile(maillog, '');
       const started = await run('postfix', ['-c', configDir, 'start']);
       try {

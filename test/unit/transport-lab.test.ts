@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, Status } from '../../src/core/finding.js';
 import { scanDomains, type DomainReport } from '../../src/domain/scan.js';
 import { labTransportOptions, startLab } from '../../src/lab/lab.js';
+import { ACCESS_PORTS } from '../../src/smtp/access/services.js';
 
 // Handles Node keeps for its own bookkeeping; sockets and timers are what must not outlive a scan.
 const leakable = (list: string[]) => list.filter((r) => /TCP|UDP|TLS|Timeout/.test(r)).sort();
@@ -19,7 +20,7 @@ beforeAll(async () => {
   reports = await scanDomains(lab.scenario.scanDomains, {
     resolver: lab.resolver,
     timeoutS: 20,
-    ...(transport ? { transport } : {}),
+    ...(transport ? { transport: { ...transport, accessPorts: ACCESS_PORTS } } : {}),
   });
   await lab.close();
   // Closed handles leave Node's list a few ticks after close() resolves: wait for that, bounded.
@@ -70,6 +71,9 @@ describe('full scan of the hostile lab', () => {
     ['stsredirect.example', 'mta-sts.policy.fetch', 'fail'],
     ['ststype.example', 'mta-sts.policy.fetch', 'fail'],
     ['stsbig.example', 'mta-sts.policy.fetch', 'fail'],
+    ['relaxed.example', 'submission.plaintext-auth', 'fail'],
+    ['relaxed.example', 'submission.implicit-tls', 'fail'],
+    ['strict.example', 'submission.implicit-tls', 'pass'],
   ] as const)('%s: %s is %s', (domain, id, status) => {
     expect(worst(domain, id), JSON.stringify(findingsOf(domain, id).map((f) => f.detail))).toBe(status);
   });

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { scanDomains } from '../../domain/scan.js';
+import { ACCESS_PORTS } from '../../smtp/access/services.js';
 import { labTransportOptions, startLab } from '../../lab/lab.js';
 import { renderHtml } from '../../report/html.js';
 import { renderJson } from '../../report/json.js';
@@ -17,23 +18,25 @@ export function registerDemo(program: Command): void {
     .action(async (flags: { out?: string }) => {
       const dir = resolve(flags.out ?? `mailcomply-demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       mkdirSync(dir, { recursive: true });
-      const lab = await startLab();
+      const running = await startLab();
       try {
         const startedAt = new Date();
-        const transport = labTransportOptions(lab);
-        const reports = await scanDomains(lab.scenario.scanDomains, {
-          resolver: lab.resolver,
+        const lab = labTransportOptions(running);
+        // The demo shows everything, submission and mailbox ports included.
+        const transport = lab && { ...lab, accessPorts: ACCESS_PORTS };
+        const reports = await scanDomains(running.scenario.scanDomains, {
+          resolver: running.resolver,
           timeoutS: 20,
           ...(transport ? { transport } : {}),
         });
-        const run = buildRun(reports, { startedAt, finishedAt: new Date(), resolvers: [lab.address] });
+        const run = buildRun(reports, { startedAt, finishedAt: new Date(), resolvers: [running.address] });
         writeFileAtomic(join(dir, 'report.html'), renderHtml(run));
         writeFileAtomic(join(dir, 'report.json'), renderJson(run));
         const c = pc.createColors(useColor(process.stdout));
-        const descriptions = new Map(lab.scenario.zones.map((z) => [z.name, z.description ?? '']));
+        const descriptions = new Map(running.scenario.zones.map((z) => [z.name, z.description ?? '']));
         const out = process.stdout;
         out.write(
-          `mailcomply demo: scanned ${run.domains.length} lab domains (DNS records, SMTP/STARTTLS, MTA-STS policies, DANE) through the lab at ${lab.address}\n\n`,
+          `mailcomply demo: scanned ${run.domains.length} lab domains (DNS records, SMTP/STARTTLS, MTA-STS policies, DANE, submission/IMAP/POP3 ports) through the lab at ${running.address}\n\n`,
         );
         out.write(
           `  ${'domain'.padEnd(24)} ${'fail'.padStart(4)} ${'warn'.padStart(4)} ${'err'.padStart(4)} ${'pass'.padStart(4)}  DSK    scenario\n`,
@@ -57,7 +60,7 @@ export function registerDemo(program: Command): void {
           `\nnext: mailcomply scan --lab strict.example   (or: mailcomply lab, then scan with --resolver --no-probe)\n`,
         );
       } finally {
-        await lab.close();
+        await running.close();
       }
     });
 }

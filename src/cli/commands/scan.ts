@@ -6,6 +6,8 @@ import { DnsClient } from '../../dns/client.js';
 import { formatServer, parseServer, systemServers } from '../../dns/servers.js';
 import type { Resolver } from '../../dns/types.js';
 import { readConnectMap } from '../../lab/connect-map.js';
+import { ACCESS_PORTS } from '../../smtp/access/services.js';
+import type { AccessPort } from '../../smtp/access/types.js';
 import { labDialer } from '../../lab/dialer.js';
 import { labTransportOptions, startLab } from '../../lab/lab.js';
 import { DEFAULT_MAX_MX, scanDomains, type TransportOptions } from '../../domain/scan.js';
@@ -46,6 +48,8 @@ interface ScanFlags {
   perIp: number;
   lab?: boolean;
   connectMap?: string;
+  ports?: true | string;
+  host?: string[];
 }
 
 export function registerScan(program: Command): void {
@@ -76,6 +80,11 @@ export function registerScan(program: Command): void {
       '--connect-map <file>',
       'send connections to the addresses in FILE elsewhere (from `mailcomply lab --export`)',
     )
+    .option(
+      '--ports [list]',
+      'also probe submission and mailbox ports: 465,587,143,993,110,995 (default all)',
+    )
+    .option('--host <name>', 'extra host to probe on --ports, e.g. the IMAP server (repeatable)', collect)
     .option('--probe-relay', "test the domain's own MX hosts for open relaying (RCPT only, never DATA)")
     .option('--max-mx <n>', 'MX hosts probed per domain', positiveNumber(100), DEFAULT_MAX_MX)
     .option(
@@ -118,7 +127,12 @@ async function runLabScan(args: string[], flags: ScanFlags): Promise<number> {
       domains.length ? domains : lab.scenario.scanDomains,
       lab.resolver,
       [lab.address],
-      transport && { ...transport, maxMx: Math.floor(flags.maxMx), perIp: Math.floor(flags.perIp) },
+      transport && {
+        ...transport,
+        maxMx: Math.floor(flags.maxMx),
+        perIp: Math.floor(flags.perIp),
+        ...accessOptions(flags),
+      },
       flags,
     );
   } finally {
@@ -154,9 +168,28 @@ function transportOptions(flags: ScanFlags): TransportOptions {
     dialer: flags.connectMap ? labDialer(readConnectMap(flags.connectMap)) : directDialer,
     maxMx: Math.floor(flags.maxMx),
     perIp: Math.floor(flags.perIp),
+    ...accessOptions(flags),
     ...(flags.ca?.length ? { ca: flags.ca.map(readPemFile) } : {}),
     ...(flags.probeRelay ? { relay: RELAY_PROBE } : {}),
   };
+}
+
+function accessOptions(flags: ScanFlags): Pick<TransportOptions, 'accessPorts' | 'accessHosts'> {
+  if (flags.host?.length && !flags.ports)
+    throw new UsageError('--host names a host to probe on --ports: add --ports');
+  if (!flags.ports) return {};
+  return { accessPorts: parsePorts(flags.ports), accessHosts: flags.host ?? [] };
+}
+
+function parsePorts(value: true | string): AccessPort[] {
+  if (value === true) return [...ACCESS_PORTS];
+  return value.split(',').map((p) => {
+    const n = Number(p.trim());
+    if (!(ACCESS_PORTS as readonly number[]).includes(n)) {
+      throw new UsageError(`--ports: ${p.trim()} is not one of ${ACCESS_PORTS.join(', ')}`);
+    }
+    return n as AccessPort;
+  });
 }
 
 function exitFor(run: ScanRun, failOn: Severity | undefined): number {

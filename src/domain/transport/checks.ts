@@ -1,5 +1,6 @@
 import type { Finding } from '../../core/finding.js';
 import { finding } from '../../core/make-finding.js';
+import { accessFindings } from '../../smtp/access/findings.js';
 import { smtpFindings } from '../../smtp/findings.js';
 import type { SmtpProbeResult } from '../../smtp/types.js';
 import { checkDane } from '../dane/check.js';
@@ -95,3 +96,28 @@ export const mtaStsPolicyCheck: DomainCheck = async (ctx) => {
     ...(t.ca ? { ca: t.ca } : {}),
   });
 };
+
+/** `submission.*`: submission (465/587) and mailbox access (993/143/995/110) on the MX hosts and `--host`s. */
+export const accessCheck: DomainCheck = async (ctx) => {
+  const t = ctx.transport;
+  if (!t || t.accessPorts.length === 0) return [];
+  const targets = (await probedHosts(ctx, t)).map((h) => ({ host: h.exchange, addresses: h.addresses }));
+  for (const host of t.accessHosts) targets.push({ host, addresses: await addressesOf(ctx, host) });
+  const out: Finding[] = [];
+  for (const target of targets) {
+    const results = await t.probes.probeAccess(target.host, target.addresses, t.accessPorts, ctx.signal);
+    out.push(...accessFindings(target.host, results, { clock: ctx.clock }));
+  }
+  return out;
+};
+
+async function addressesOf(ctx: DomainContext, host: string): Promise<string[]> {
+  const ask = async (type: 'A' | 'AAAA') => {
+    try {
+      return (await ctx.resolver.query(host, type, { signal: ctx.signal })).answers.map((r) => r.data);
+    } catch {
+      return [];
+    }
+  };
+  return [...(await ask('A')), ...(await ask('AAAA'))];
+}

@@ -1,4 +1,6 @@
 import type { Dialer } from '../../core/dialer.js';
+import { probeAccessHost } from '../../smtp/access/probe.js';
+import type { AccessPort, AccessProbeResult } from '../../smtp/access/types.js';
 import { probeSmtp, type ProbeOptions } from '../../smtp/probe.js';
 import type { SmtpProbeResult } from '../../smtp/types.js';
 
@@ -22,6 +24,7 @@ export interface ProbePoolOptions {
  */
 export class ProbePool {
   private readonly results = new Map<string, Promise<SmtpProbeResult>>();
+  private readonly access = new Map<string, Promise<AccessProbeResult[]>>();
   private readonly gates = new Map<string, Gate>();
   readonly stats = { probes: 0, reused: 0 };
 
@@ -57,6 +60,33 @@ export class ProbePool {
     void result.then((r) => {
       if (r.connect.reason === 'aborted' || r.error?.reason.includes('abort')) this.results.delete(key);
     });
+    return result;
+  }
+
+  /** Submission/IMAP/POP3 probes of one host's addresses on the given ports, once per run. */
+  probeAccess(
+    host: string,
+    addresses: readonly string[],
+    ports: readonly AccessPort[],
+    signal: AbortSignal,
+  ): Promise<AccessProbeResult[]> {
+    const key = `${host}|${addresses.join(',')}|${ports.join(',')}`;
+    let result = this.access.get(key);
+    if (!result) {
+      result = probeAccessHost(
+        { host, addresses },
+        {
+          dialer: this.o.dialer,
+          signal,
+          ports,
+          perIp: this.o.perIp ?? DEFAULT_PER_IP_CONNECTIONS,
+          ...(this.o.ca ? { ca: this.o.ca } : {}),
+          ...(this.o.timeouts ? { timeouts: this.o.timeouts } : {}),
+          ...(this.o.heloName ? { heloName: this.o.heloName } : {}),
+        },
+      );
+      this.access.set(key, result);
+    }
     return result;
   }
 
