@@ -31,6 +31,8 @@ import {
 // be the one Postfix's own DANE client (posttls-finger) and ldns-dane reach from the same records.
 
 const ADDRESS = '127.0.1.10';
+/** Postfix's myhostname (banner, EHLO) and the SNI name openssl asks for. */
+const POSTFIX_NAME = 'mx1.dane-match.example';
 
 /** One signed zone per case, all pointing their MX at the same Postfix. */
 interface DaneCase {
@@ -108,10 +110,10 @@ beforeAll(async () => {
   ca = await createLabCa();
   // One certificate valid for every MX name, so only the TLSA records differ between the cases.
   served = await ca.issue({ names: CASES.map((c) => c.mx), viaIntermediate: true });
-  const other = await ca.issue({ names: [CASES[1]?.mx ?? 'mx1.dane-mismatch.example'] });
+  const other = await ca.issue({ names: ['mx1.dane-mismatch.example'] });
   postfix = await startPostfix({
     address: ADDRESS,
-    hostname: CASES[0]?.mx ?? 'mx1.dane-match.example',
+    hostname: POSTFIX_NAME,
     keyPem: served.keyPem,
     chainPem: served.chainPem,
   });
@@ -158,7 +160,7 @@ describe('the Postfix test instance', () => {
   it('listens with STARTTLS on the test address and serves the lab chain', async () => {
     expect(postfix.address).toBe(ADDRESS);
     expect(postfix.port).not.toBe(25);
-    const chain = await servedChain(postfix.dir, ADDRESS, postfix.port, CASES[0]?.mx ?? '');
+    const chain = await servedChain(postfix.dir, ADDRESS, postfix.port, POSTFIX_NAME);
     expect(chain).toHaveLength(2);
     expect(Buffer.from(new X509Certificate(chain[0] ?? '').raw).equals(served.certDer)).toBe(true);
     expect(Buffer.from(new X509Certificate(chain[1] ?? '').raw).equals(intermediateDer(served))).toBe(true);
@@ -180,11 +182,8 @@ describe('the scanner against Postfix', () => {
     for (const c of CASES) {
       const r = probes.get(c.mx) as SmtpProbeResult;
       expect(r.address, c.mx).toBe(ADDRESS);
-      expect(r.banner?.text[0], c.mx).toBe(`${CASES[0]?.mx} ESMTP`);
-      expect(
-        r.tls?.chain.map((p) => p.subject),
-        c.mx,
-      ).toHaveLength(2);
+      expect(r.banner?.text[0], c.mx).toBe(`${POSTFIX_NAME} ESMTP`);
+      expect(r.tls?.chain, c.mx).toHaveLength(2);
       const f = smtpFindings({ host: c.mx, addresses: [ADDRESS] }, [r], { clock: () => new Date() });
       expect(statusOf(f, 'smtp.connect'), c.mx).toBe('pass');
       expect(statusOf(f, 'smtp.starttls'), c.mx).toBe('pass');
@@ -227,7 +226,7 @@ describe('agreement with independent DANE clients', () => {
 
   it('ldns-dane, given the chain openssl saw from Postfix, reaches the same verdict', async () => {
     const chainFile = join(postfix.dir, 'served-chain.pem');
-    const chain = await servedChain(postfix.dir, ADDRESS, postfix.port, CASES[0]?.mx ?? '');
+    const chain = await servedChain(postfix.dir, ADDRESS, postfix.port, POSTFIX_NAME);
     expect(chain).toHaveLength(2);
     await writeFile(chainFile, `${chain.join('\n')}\n`);
     for (const c of CASES) {

@@ -27,8 +27,6 @@ export interface PostfixInstance {
   dir: string;
   configDir: string;
   maillog: string;
-  /** Pid of the master process. */
-  masterPid: number;
   /** The last lines of the mail log, for failure messages. */
   logTail(lines?: number): string;
   /** `postfix stop`, then SIGKILL to anything still running with this configuration; removes the dir. */
@@ -179,6 +177,7 @@ function mainCf(dir: string, o: PostfixOptions): string {
     `data_directory = ${dir}/data`,
     `myhostname = ${o.hostname}`,
     'mydestination =',
+    // The probe connects from the test address, so it is an outside client, not a trusted network.
     'mynetworks = 127.0.0.1/32',
     `inet_interfaces = ${o.address}`,
     'inet_protocols = ipv4',
@@ -330,7 +329,6 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
           dir,
           configDir,
           maillog,
-          masterPid: masterPid(),
           logTail: (lines = 15) => tail(maillog, lines),
           stop: () => stopInstance(dir, configDir),
         };
