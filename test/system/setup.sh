@@ -5,9 +5,9 @@
 # Idempotent: does nothing when every package is already installed. Needs root to install.
 set -euo pipefail
 
-PACKAGES=(nsd unbound ldnsutils bind9-dnsutils postfix openssl iproute2)
+PACKAGES=(nsd unbound ldnsutils bind9-dnsutils postfix openssl iproute2 dovecot-core)
 # Binaries the tests run; checked after installing, as a half-configured package can still say "installed".
-TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-dane dig delv postfix posttls-finger openssl ip unshare)
+TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-dane dig delv postfix posttls-finger openssl ip unshare doveconf)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -62,7 +62,7 @@ apt-get install -y -q --no-install-recommends "${MISSING[@]}"
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   for p in "${MISSING[@]}"; do
     case "$p" in
-      nsd | unbound | postfix) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
+      nsd | unbound | postfix | dovecot-core) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
     esac
   done
 fi
