@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderJson } from '../../src/report/json.js';
+import { buildRun } from '../../src/report/model.js';
 import type { Finding, Status } from '../../src/core/finding.js';
 import { scanDomains, type DomainReport } from '../../src/domain/scan.js';
 import { labTransportOptions, startLab } from '../../src/lab/lab.js';
@@ -80,6 +85,21 @@ describe('full scan of the hostile lab', () => {
 
   it('tells a hung server (error) apart from one without TLS (fail)', () => {
     expect(findingsOf('flaky.example', 'smtp.starttls').every((f) => f.status !== 'fail')).toBe(true);
+  });
+
+  it('full-scan JSON (grades, smtp, dane, submission findings) validates against the schema', () => {
+    const schema = JSON.parse(
+      readFileSync(new URL('../../schemas/scan-report.schema.json', import.meta.url), 'utf8'),
+    );
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    const doc = JSON.parse(
+      renderJson(buildRun(reports, { startedAt: new Date(), finishedAt: new Date(), resolvers: [] })),
+    );
+    validate(doc);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(doc.domains.filter((d: { grade?: unknown }) => d.grade).length).toBe(reports.length);
   });
 
   it('grades domains against the DSK guidance', () => {
