@@ -83,3 +83,70 @@ export const DNS_UDP_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 export const ACCESS_MAX_CAPABILITIES = 128;
 /** Access ports of one address probed at once: gentle on the server and on intrusion detection watching it. */
 export const ACCESS_PER_IP_CONNECTIONS = 2;
+/** Postfix config logical lines longer than this are cut: real ones are a few kB, hostile ones unbounded. */
+export const POSTFIX_MAX_LOGICAL_LINE = 65_536;
+/** `$name` expansion depth and output size caps, so self-referencing or exploding values terminate. */
+export const POSTFIX_MAX_EXPANSION_DEPTH = 100;
+export const POSTFIX_MAX_EXPANSION_LENGTH = 1_000_000;
+/** Bounces quoting more than this many bytes of the original message echo its body, not only headers. */
+export const POSTFIX_BOUNCE_SIZE_RECOMMENDED = 10_000;
+/** `postconf -d` / `doveconf -n` must answer within this time or the audit uses its built-in table. */
+export const MTA_TOOL_TIMEOUT_MS = 10_000;
+/** Config files above this size are not read whole (a main.cf is kilobytes; this is a wrong path). */
+export const MTA_MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+/** `!include` depth for Dovecot configs: real configs nest two levels; loops stop here. */
+export const DOVECOT_MAX_INCLUDE_DEPTH = 16;
+/** Bounce analysis reads a message at most this big; larger ones are reported, not parsed (memory bound). */
+export const BOUNCE_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+/** MIME nesting followed in bounce analysis: real DSNs nest 2–4 deep, a hostile message 100+. */
+export const BOUNCE_MAX_MIME_DEPTH = 16;
+/** MIME parts visited per message; real bounces have under 10, thousands mean a bomb. */
+export const BOUNCE_MAX_MIME_PARTS = 500;
+/** One header field longer than this is cut (and reported): RFC 5322 allows 998 octets per line. */
+export const BOUNCE_MAX_HEADER_BYTES = 64 * 1024;
+/** Matches kept per finding, so a message full of addresses yields a short finding. */
+export const BOUNCE_MAX_MATCHES = 20;
+/** Decoded header values are cut here before matching: real fields are < 1 KiB, 1 MB lines are hostile. */
+export const MESSAGE_MAX_DECODED_FIELD_CHARS = 65_536;
+/** A header block larger than this is not buffered whole (analysis reports it; the sanitiser passes it through). */
+export const MESSAGE_MAX_HEADER_BYTES = 4 * 1024 * 1024;
+/** Header fields per message kept for analysis; real messages have < 100, more is a flood. */
+export const MESSAGE_MAX_HEADER_FIELDS = 10_000;
+/** Largest milter packet accepted: Postfix sends a header (≤ header_size_limit, 100 KiB) whole; 1 MiB is Sendmail's largest body chunk (SMFIP_MDS_1M). */
+export const MILTER_MAX_FRAME_BYTES = 1024 * 1024 + 64;
+/** Header bytes buffered per message in the milter; past this the message gets the on-error action. */
+export const MILTER_MAX_HEADER_BYTES = 4 * 1024 * 1024;
+/** Header fields buffered per message in the milter; real messages have < 100. */
+export const MILTER_MAX_HEADER_FIELDS = 10_000;
+/** Macros held per milter connection; Postfix sends about 20, so thousands mean a hostile peer. */
+export const MILTER_MAX_MACROS = 1_000;
+/** A milter connection silent this long is closed; Postfix's own milter_content_timeout is 300 s. */
+export const MILTER_IDLE_TIMEOUT_MS = 600_000;
+/** MX hosts whose TLSA records the MTA-STS resolver checks per domain: each costs a query. */
+export const STS_RESOLVER_MAX_MX = 8;
+/** Postfix's socketmap client gives up after 100 s (dict_sockmap.c); an uncached answer waits at most this, far below. */
+export const STS_RESOLVER_ANSWER_TIMEOUT_MS = 5_000;
+/** Cached domains are rediscovered in the background after this long (RFC 8461 §5.1: refresh before expiry). */
+export const STS_RESOLVER_REFRESH_AFTER_MS = 3_600_000;
+/** Socketmap requests are `name domain`; a domain is at most 253 bytes, so 1 KiB is generous. */
+export const STS_SOCKETMAP_MAX_REQUEST_BYTES = 1_024;
+/** Postfix closes idle socketmap connections after 10 s; ours wait a little longer before giving up on them. */
+export const STS_SOCKETMAP_IDLE_MS = 30_000;
+/** Discoveries running at once in the background refresh, gentle on resolvers and policy hosts. */
+export const STS_RESOLVER_REFRESH_CONCURRENCY = 8;
+/** Entries per anonymiser cache (pseudonyms, IPs, host names): hot values repeat far more often; keeps peak RSS low. */
+export const LOG_ANON_CACHE_ENTRIES = 50_000;
+/** A log "line" longer than this is cut and processed in pieces, so a file without newlines cannot exhaust memory. */
+export const LOG_MAX_LINE_BYTES = 8 * 1024 * 1024;
+/** Bytes read per chunk (and per worker block) by the log anonymiser: large enough to amortise per-call costs, small enough for bounded memory. */
+export const LOG_CHUNK_BYTES = 1024 * 1024;
+/** Lines sampled at the start of a log file to detect its format. */
+export const LOG_DETECT_SAMPLE_LINES = 50;
+/** TLS-RPT inputs (report files, emails) larger than this are skipped: real daily reports are kilobytes. */
+export const TLSRPT_MAX_INPUT_BYTES = 10 * 1024 * 1024;
+/** A gzip report may inflate to at most this: a gzip bomb stops here instead of filling memory. */
+export const TLSRPT_MAX_REPORT_BYTES = 50 * 1024 * 1024;
+/** Files read from one directory tree (a Maildir of reports); more is reported, not read. */
+export const TLSRPT_MAX_FILES = 100_000;
+/** Socketmap connections at once: Postfix opens one per smtp process (default_process_limit 100). */
+export const STS_SOCKETMAP_MAX_CONNECTIONS = 2_048;

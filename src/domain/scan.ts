@@ -7,6 +7,7 @@ import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../core/limits
 import { CachingResolver } from '../dns/cache.js';
 import { toAsciiDomain } from '../dns/name.js';
 import type { Resolver } from '../dns/types.js';
+import type { DiscoveredProcessor } from '../providers/types.js';
 import { DOMAIN_CHECKS, TRANSPORT_CHECKS, type RegisteredCheck } from './checks.js';
 import type { AccessPort } from '../smtp/access/types.js';
 import { gradeDomain, type DskGrade } from './grade.js';
@@ -42,6 +43,8 @@ export interface ScanOptions {
   checks?: readonly RegisteredCheck[];
   /** Probe the servers too; without it the scan only reads DNS. */
   transport?: TransportOptions;
+  /** Runs after the checks on the same context and DNS cache: processor discovery (src/providers). */
+  processors?: (ctx: DomainContext) => Promise<{ processors: DiscoveredProcessor[]; findings: Finding[] }>;
 }
 
 export interface DomainReport {
@@ -54,6 +57,8 @@ export interface DomainReport {
   /** The DSK grade; only when servers were probed, since it rests on transport encryption. */
   grade?: DskGrade;
   findings: Finding[];
+  /** Third parties the domain's DNS points mail data to; present when the scan ran discovery. */
+  processors?: DiscoveredProcessor[];
 }
 
 /** Scans one domain with every record check, never throwing for a bad domain or a broken resolver. */
@@ -102,7 +107,22 @@ export async function scanDomain(input: string, options: ScanOptions): Promise<D
   if (transport) ctx.transport = transport;
   const checks = options.checks ?? (transport ? [...DOMAIN_CHECKS, ...TRANSPORT_CHECKS] : DOMAIN_CHECKS);
   const findings = (await Promise.all(checks.map((c) => runCheck(c, ctx, timeoutS)))).flat();
-  return report(name.domain, findings, transport ? gradeDomain(findings) : undefined);
+  const out = report(name.domain, findings, transport ? gradeDomain(findings) : undefined);
+  const step = options.processors;
+  if (step) {
+    // After the checks, so discovery's lookups are answered from the domain's cache.
+    out.processors = [];
+    const run = async (c: DomainContext): Promise<Finding[]> => {
+      const r = await step(c);
+      out.processors = r.processors;
+      return r.findings;
+    };
+    findings.push(
+      ...(await runCheck({ family: 'processors', control: 'processors.register', run }, ctx, timeoutS)),
+    );
+    out.durationMs = Math.round(performance.now() - t0);
+  }
+  return out;
 }
 
 /** Scans many domains with bounded concurrency; results keep the input order. */

@@ -3,6 +3,7 @@ import type { Finding, Status } from '../core/finding.js';
 import { groupByControl } from './group.js';
 import { countStatuses, type ScanRun } from './model.js';
 import { HTML_STYLE } from './html-style.js';
+import { processorsHtml } from './processors.js';
 
 /** One self-contained HTML page (no scripts, no network fetches) a DPO can read and archive. */
 export function renderHtml(run: ScanRun): string {
@@ -48,7 +49,7 @@ function domainSection(d: ScanRun['domains'][number]): string {
     })
     .join('');
   const input = d.input ? ` <span class="meta">(${esc(d.input)})</span>` : '';
-  return `<section class="domain"><h2 id="${esc(d.domain)}">${esc(d.domain)}${input}</h2>${grade(d)}<p>${badges(d.summary)}</p>${groups}</section>`;
+  return `<section class="domain"><h2 id="${esc(d.domain)}">${esc(d.domain)}${input}</h2>${grade(d)}<p>${badges(d.summary)}</p>${groups}${processorsHtml(d.processors, esc)}</section>`;
 }
 
 function grade(d: ScanRun['domains'][number]): string {

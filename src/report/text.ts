@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { Finding, Status } from '../core/finding.js';
 import { groupByControl } from './group.js';
+import { processorsText } from './processors.js';
 import type { ScanRun, StatusCounts } from './model.js';
 
 export interface TextOptions {
@@ -42,6 +43,7 @@ export function renderText(run: ScanRun, options: TextOptions): string {
       lines.push('', `  ${c.bold(head)}`);
       for (const f of shown) lines.push(...renderFinding(f, paint[f.status], c.dim));
     }
+    lines.push(...processorsText(d.processors, c.bold));
     lines.push('');
   }
   lines.push(`${run.domains.length} domain(s): ${counts(run.summary)}`);

@@ -17,6 +17,10 @@ export interface PostfixOptions {
   /** PEM private key and the chain to serve (leaf first). */
   keyPem: string;
   chainPem: string;
+  /** main.cf lines appended after the defaults (a later line overrides an earlier one), e.g. smtpd_milters. */
+  extraMainCf?: string[];
+  /** A resolv.conf the instance reads instead of /etc/resolv.conf (private mount namespace; needs root). */
+  resolvConf?: string;
 }
 
 /** A running private Postfix: `postfix -c <dir>/conf`, its queue and data under the same scratch dir. */
@@ -196,6 +200,7 @@ function mainCf(dir: string, o: PostfixOptions): string {
     // No syslog daemon here: postlogd writes the log into the scratch dir.
     `maillog_file_prefixes = ${dir}`,
     `maillog_file = ${dir}/maillog`,
+    ...(o.extraMainCf ?? []),
     '',
   ].join('\n');
 }
@@ -318,7 +323,14 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
       taken.add(port);
       await writeBackdated(join(configDir, 'master.cf'), masterCf(o.address, port));
       await writeFile(maillog, '');
-      const started = await run('postfix', ['-c', configDir, 'start']);
+      // The master and every daemon it forks stay in the namespace where the file is replaced.
+      const started = o.resolvConf
+        ? await run('unshare', [
+            ...['--mount', '--propagation', 'private', 'sh', '-c'],
+            ...['mount --bind "$0" /etc/resolv.conf && exec "$@"', o.resolvConf],
+            ...[findTool('postfix'), '-c', configDir, 'start'],
+          ])
+        : await run('postfix', ['-c', configDir, 'start']);
       try {
         if (started.code !== 0)
           throw new Error(`postfix start failed (${started.code}):\n${tail(maillog, 15)}`);

@@ -62,7 +62,8 @@ apt-get install -y -q --no-install-recommends "${MISSING[@]}"
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   for p in "${MISSING[@]}"; do
     case "$p" in
-      nsd | unbound | postfix | dovecot-core) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
+      nsd | unbound | postfix) systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
+      dovecot-core) systemctl disable --now dovecot >/dev/null 2>&1 || true ;;
     esac
   done
 fi

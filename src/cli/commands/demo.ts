@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { scanDomains } from '../../domain/scan.js';
+import { processorStep } from '../../providers/index.js';
 import { ACCESS_PORTS } from '../../smtp/access/services.js';
 import { labTransportOptions, startLab } from '../../lab/lab.js';
 import { renderHtml } from '../../report/html.js';
@@ -28,6 +29,8 @@ export function registerDemo(program: Command): void {
           resolver: running.resolver,
           timeoutS: 20,
           ...(transport ? { transport } : {}),
+          // The demo has no register of its own: it shows what DNS reveals about processors.
+          processors: processorStep({}),
         });
         const run = buildRun(reports, { startedAt, finishedAt: new Date(), resolvers: [running.address] });
         writeFileAtomic(join(dir, 'report.html'), renderHtml(run));

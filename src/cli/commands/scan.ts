@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { breaches, type Severity } from '../../core/finding.js';
 import { UsageError } from '../../core/errors.js';
+import { commandConfig, type Config } from '../../core/config.js';
+import { processorStep, registerCheck } from '../../providers/index.js';
 import { SCAN_DEFAULT_CONCURRENCY, SCAN_DEFAULT_TIMEOUT_S } from '../../core/limits.js';
 import { DnsClient } from '../../dns/client.js';
 import { formatServer, parseServer, systemServers } from '../../dns/servers.js';
@@ -50,6 +52,8 @@ interface ScanFlags {
   connectMap?: string;
   ports?: true | string;
   host?: string[];
+  /** The organisation's mailcomply.yaml (processor register), loaded before any network work. */
+  registerConfig?: Config;
 }
 
 export function registerScan(program: Command): void {
@@ -97,8 +101,11 @@ export function registerScan(program: Command): void {
       'after',
       '\nExamples:\n  mailcomply scan example.org\n  mailcomply scan --domains-file domains.txt --format html --out report.html\n  mailcomply scan example.org --resolver 127.0.0.1:5353 --fail-on high',
     )
-    .action(async (domains: string[], flags: ScanFlags) => {
-      process.exitCode = await runScan(domains, flags);
+    .action(async (domains: string[], flags: ScanFlags, cmd: Command) => {
+      process.exitCode = await runScan(domains, {
+        ...flags,
+        registerConfig: commandConfig(cmd, [registerCheck()]).config,
+      });
     });
 }
 
@@ -156,6 +163,7 @@ async function scanAndReport(
     timeoutS: flags.timeout,
     onDomain: progress.update,
     ...(transport ? { transport } : {}),
+    processors: processorStep(flags.registerConfig ?? {}),
   });
   progress.done();
   const run = buildRun(reports, { startedAt, finishedAt: new Date(), resolvers });

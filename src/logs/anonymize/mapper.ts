@@ -1,0 +1,186 @@
+import { createHmac } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import { getDomain } from 'tldts';
+import { LOG_ANON_CACHE_ENTRIES } from '../../core/limits.js';
+import { CryptoPan } from './crypto-pan.js';
+import type { AnonymizerKeys } from './keys.js';
+import type { AnonymizePolicy } from './policy.js';
+
+/** Counts of what was replaced, for the receipt. */
+export interface AnonymizeCounts {
+  lines: number;
+  ipv4: number;
+  ipv6: number;
+  emails: number;
+  users: number;
+  hosts: number;
+  redacted: number;
+}
+
+export function emptyCounts(): AnonymizeCounts {
+  return { lines: 0, ipv4: 0, ipv6: 0, emails: 0, users: 0, hosts: 0, redacted: 0 };
+}
+
+/** A Map that forgets everything when full: memory stays bounded and hot entries come straight back. */
+class BoundedCache<K, V> {
+  private readonly map = new Map<K, V>();
+  get(k: K): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: K, v: V): void {
+    if (this.map.size >= LOG_ANON_CACHE_ENTRIES) this.map.clear();
+    this.map.set(k, v);
+  }
+}
+
+/**
+ * Turns one piece of personal data into its replacement. Pure functions of (key, policy, input), so
+ * every process, thread and file run with the same key file agree: pseudonyms stay stable across files.
+ */
+export class Mapper {
+  readonly counts = emptyCounts();
+  private readonly cpan: CryptoPan | undefined;
+  private readonly v4 = new BoundedCache<number, string>();
+  private readonly v6 = new BoundedCache<string, string | null>();
+  private readonly pseudo = new BoundedCache<string, string>();
+  private readonly hostCache = new BoundedCache<string, string>();
+  private readonly v4Mask: number;
+
+  constructor(
+    readonly policy: AnonymizePolicy,
+    private readonly keys: AnonymizerKeys,
+  ) {
+    this.cpan = policy.ip === 'crypto-pan' ? new CryptoPan(keys.cryptoPan) : undefined;
+    this.v4Mask = policy.ipv4Prefix === 0 ? 0 : (0xffffffff << (32 - policy.ipv4Prefix)) >>> 0;
+  }
+
+  /** The replacement text of an IPv4 address given as a 32-bit number. */
+  ipv4(n: number): string {
+    this.counts.ipv4++;
+    // Truncation is cheaper than a cache lookup; only Crypto-PAn's AES work is worth remembering.
+    if (!this.cpan) return this.computeV4(n);
+    let s = this.v4.get(n);
+    if (s === undefined) {
+      s = this.computeV4(n);
+      this.v4.set(n, s);
+    }
+    return s;
+  }
+
+  private computeV4(n: number): string {
+    if (this.policy.ip === 'keep') return dotted(n);
+    if (this.cpan) {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n);
+      return dotted(this.cpan.anonymize(b).readUInt32BE(0));
+    }
+    return dotted((n & this.v4Mask) >>> 0);
+  }
+
+  /** The replacement of a candidate IPv6 text, or null when it is not an IPv6 address. */
+  ipv6(text: string): string | null {
+    let s = this.v6.get(text);
+    if (s === undefined) {
+      s = this.computeV6(text);
+      this.v6.set(text, s);
+    }
+    if (s !== null) this.counts.ipv6++;
+    return s;
+  }
+
+  private computeV6(text: string): string | null {
+    if (!ipaddr.IPv6.isValid(text)) return null;
+    const addr = ipaddr.IPv6.parse(text);
+    if (this.policy.ip === 'keep') return text;
+    if (addr.isIPv4MappedAddress()) {
+      const v4 = addr.toIPv4Address().toByteArray();
+      const n = ((v4[0]! << 24) | (v4[1]! << 16) | (v4[2]! << 8) | v4[3]!) >>> 0;
+      return `::ffff:${this.computeV4(n)}`;
+    }
+    const bytes = Buffer.from(addr.toByteArray());
+    let out: Uint8Array;
+    if (this.cpan) out = this.cpan.anonymize(bytes);
+    else {
+      out = bytes;
+      const p = this.policy.ipv6Prefix;
+      for (let i = 0; i < 16; i++) {
+        const keep = Math.max(0, Math.min(8, p - i * 8));
+        out[i] = out[i]! & ((0xff << (8 - keep)) & 0xff);
+      }
+    }
+    return ipaddr.fromByteArray([...out]).toString();
+  }
+
+  /**
+   * Pseudonym of an e-mail local part, given the address with its domain in lower case. The HMAC covers
+   * the whole address, so the same local part at two domains (two different people) gets two pseudonyms.
+   */
+  emailLocal(address: string, cache = true): string {
+    // Already a pseudonym (a second run over the same file): leave it, so anonymising is idempotent.
+    if (this.isPseudonym(address, address.indexOf('@'))) return address.slice(0, address.indexOf('@'));
+    this.counts.emails++;
+    return cache ? this.pseudonym(address) : this.mac(address);
+  }
+
+  /** Replacement of an e-mail domain when the policy does not keep it. */
+  emailDomain(domain: string): string {
+    const d = domain.toLowerCase();
+    if (this.policy.emailDomain === 'registrable')
+      return getDomain(d) ?? this.pseudonym(`@${d}`) + '.invalid';
+    return `${this.pseudonym(`@${d}`)}.invalid`;
+  }
+
+  /** Pseudonym of a user name (SASL, IMAP/POP login, local recipient). */
+  user(name: string): string {
+    if (this.isPseudonym(name, name.length)) return name;
+    this.counts.users++;
+    return this.pseudonym(name);
+  }
+
+  /** A client host name reduced to its registrable domain; names without one become `unknown`. */
+  host(name: string): string {
+    this.counts.hosts++;
+    const lower = name.toLowerCase();
+    if (lower === 'unknown' || lower === 'localhost') return name;
+    // Client names are mostly unique (dsl-192-0-2-1.isp.example), so the cache is keyed by the last two
+    // labels: when those already form a registrable domain, the answer needs no suffix-list walk.
+    const last = lower.lastIndexOf('.');
+    const prev = last > 0 ? lower.lastIndexOf('.', last - 1) : -1;
+    const tail = prev >= 0 ? lower.slice(prev + 1) : lower;
+    let t = this.hostCache.get(tail);
+    if (t === undefined) {
+      t = getDomain(tail) === tail ? tail : '';
+      this.hostCache.set(tail, t);
+    }
+    if (t !== '' && prev >= 0) return t;
+    return getDomain(lower) ?? 'unknown';
+  }
+
+  private isPseudonym(s: string, end: number): boolean {
+    const p = this.policy.pseudonymPrefix;
+    if (end !== p.length + this.policy.pseudonymHexDigits || !s.startsWith(p)) return false;
+    for (let i = p.length; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+    }
+    return true;
+  }
+
+  private pseudonym(value: string): string {
+    let s = this.pseudo.get(value);
+    if (s === undefined) {
+      s = this.mac(value);
+      this.pseudo.set(value, s);
+    }
+    return s;
+  }
+
+  private mac(value: string): string {
+    const mac = createHmac('sha256', this.keys.pseudonym).update(value, 'latin1').digest('hex');
+    return this.policy.pseudonymPrefix + mac.slice(0, this.policy.pseudonymHexDigits);
+  }
+}
+
+function dotted(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}

@@ -1,0 +1,47 @@
+/** A growable byte buffer the scanner appends to; one allocation per chunk in the common case. */
+export class OutBuffer {
+  buf: Buffer;
+  len = 0;
+
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, 256));
+  }
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + extra));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  /** Appends src[start, end). */
+  copy(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    this.ensure(n);
+    if (n < 96) {
+      // Spans between replacements are short: a loop beats the native copy's call overhead.
+      const b = this.buf;
+      let o = this.len;
+      for (let i = start; i < end; i++) b[o++] = src[i]!;
+    } else src.copy(this.buf, this.len, start, end);
+    this.len += n;
+  }
+
+  /** Appends an ASCII/latin1 string. */
+  text(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    if (n < 32) {
+      const b = this.buf;
+      let o = this.len;
+      for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
+      this.len = o;
+    } else this.len += this.buf.write(s, this.len, 'latin1');
+  }
+
+  /** The bytes written so far (a view; copy before reusing this buffer). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}

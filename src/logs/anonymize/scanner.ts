@@ -1,0 +1,444 @@
+import type { Mapper } from './mapper.js';
+import type { OutBuffer } from './out-buffer.js';
+
+// Byte classes. The hot loop looks each byte up once in TRIGGER and does nothing else for the ~90% of
+// bytes that cannot start or end personal data; regular expressions would cost a string per line.
+const DIGIT = 1;
+const HEX = 2;
+const ALNUM = 4;
+const ATEXT = 8;
+const DOMAIN = 16;
+const HOSTCH = 32;
+const KEYCH = 64;
+const DOTCLS = 128;
+const CLS = new Uint8Array(256);
+const T_DIGIT = 1;
+const T_COLON = 2;
+const T_AT = 3;
+const T_EQ = 4;
+const T_PAREN = 5;
+const TRIGGER = new Uint8Array(256);
+{
+  const set = (chars: string, flag: number): void => {
+    for (const ch of chars) CLS[ch.charCodeAt(0)]! |= flag;
+  };
+  const digits = '0123456789';
+  const lower = 'abcdefghijklmnopqrstuvwxyz';
+  const upper = lower.toUpperCase();
+  set(digits, DIGIT | HEX | ALNUM | ATEXT | DOMAIN | HOSTCH);
+  set('abcdefABCDEF', HEX);
+  set(lower + upper, ALNUM | ATEXT | DOMAIN | HOSTCH | KEYCH);
+  set("!#$%&'*+-/=?^_`{|}~.", ATEXT);
+  set('.-', DOMAIN | HOSTCH);
+  set('_', HOSTCH | KEYCH);
+  set('.', DOTCLS);
+  for (let b = 0x80; b < 256; b++) CLS[b]! |= ATEXT | DOMAIN;
+  for (const d of digits) TRIGGER[d.charCodeAt(0)] = T_DIGIT;
+  TRIGGER[0x3a] = T_COLON;
+  TRIGGER[0x40] = T_AT;
+  TRIGGER[0x3d] = T_EQ;
+  TRIGGER[0x28] = T_PAREN;
+}
+
+const LT = 0x3c;
+const GT = 0x3e;
+const DOT = 0x2e;
+const COLON = 0x3a;
+const LBRACKET = 0x5b;
+const QUOTE = 0x22;
+
+/** `key=` names whose value is a user name or an address (Postfix, Dovecot, Sendmail, Exim, PAM). */
+const USER_KEYS = new Set([
+  'user',
+  'sasl_username',
+  'sasl_sender',
+  'authid',
+  'ruser',
+  'from',
+  'to',
+  'orig_to',
+  'A',
+  'U',
+  'set_id',
+]);
+const KEYS_BY_LENGTH: string[][] = [];
+for (const k of [...USER_KEYS, 'H', 'helo']) (KEYS_BY_LENGTH[k.length] ??= []).push(k);
+
+/** The user key spelled by b[s, e), compared byte by byte so that `size=`, `delay=` cost no string. */
+function userKeyAt(b: Buffer, s: number, e: number): string | undefined {
+  const list = KEYS_BY_LENGTH[e - s];
+  if (!list) return undefined;
+  for (const k of list) if (matchAt(b, s, k)) return k;
+  return undefined;
+}
+
+/** Lengths of the names above: most `key=` in a line (size=, delay=, dsn=) are rejected without a string. */
+const KEY_LENGTHS = new Uint8Array(16);
+for (const k of [...USER_KEYS, 'H', 'helo']) KEY_LENGTHS[k.length] = 1;
+/** Dovecot services that log as `service(user)`. */
+const DOVECOT_SERVICES = new Set([
+  'imap',
+  'pop3',
+  'lmtp',
+  'submission',
+  'managesieve',
+  'sieve',
+  'doveadm',
+  'indexer-worker',
+  'quota-status',
+  'lda',
+  'dovecot-lda',
+]);
+/** Postfix header_checks/body_checks actions that log the text they matched. */
+const CHECK_ACTIONS = new Set([
+  'warning',
+  'info',
+  'reject',
+  'hold',
+  'discard',
+  'filter',
+  'redirect',
+  'replace',
+  'prepend',
+  'ignore',
+  'bcc',
+]);
+
+const REDACTED = '[redacted]';
+
+/**
+ * Anonymises log lines byte by byte. `process` handles whole lines only (the caller splits chunks at
+ * newlines), copying untouched spans to `out` lazily: `copied` marks how far input has been emitted.
+ */
+export class LineScanner {
+  private src!: Buffer;
+  private out!: OutBuffer;
+  private copied = 0;
+
+  constructor(private readonly m: Mapper) {}
+
+  /** Anonymises buf[start, end), which must end at a line boundary (or the end of input). */
+  process(buf: Buffer, start: number, end: number, out: OutBuffer): void {
+    this.src = buf;
+    this.out = out;
+    this.copied = start;
+    let ls = start;
+    while (ls < end) {
+      let le = buf.indexOf(10, ls);
+      if (le < 0 || le >= end) le = end;
+      this.line(ls, le);
+      ls = le + 1;
+    }
+    out.copy(buf, this.copied, end);
+  }
+
+  private emit(from: number, text: string, resume: number): void {
+    this.out.copy(this.src, this.copied, from);
+    this.out.text(text);
+    this.copied = resume;
+  }
+
+  private line(ls: number, le: number): void {
+    this.m.counts.lines++;
+    const b = this.src;
+    let i = ls;
+    while (i < le) {
+      const t = TRIGGER[b[i]!]!;
+      if (t === 0) {
+        i++;
+        continue;
+      }
+      switch (t) {
+        case T_DIGIT:
+          // Most digits are timestamps, pids and sizes: an IPv4 address has a dot within its first four
+          // bytes and does not continue a word, so those are passed over without a call.
+          if (
+            (i > ls && CLS[b[i - 1]!]! & (ALNUM | DOTCLS)) ||
+            (b[i + 1] !== DOT && b[i + 2] !== DOT && b[i + 3] !== DOT)
+          ) {
+            i++;
+            while (i < le && CLS[b[i]!]! & DIGIT) i++;
+          } else i = this.digit(i, ls, le);
+          break;
+        case T_COLON:
+          // An IPv6 address continues after a colon with a hex digit or another colon, or ends in "::".
+          if (CLS[b[i + 1]!]! & HEX || b[i + 1] === COLON || b[i - 1] === COLON || b[i + 1] === 0x20) {
+            i = this.colon(i, ls, le);
+          } else i++;
+          break;
+        case T_AT:
+          i = this.at(i, le);
+          break;
+        case T_EQ:
+          i = this.eq(i, le);
+          break;
+        default:
+          i = this.paren(i, le);
+      }
+    }
+  }
+
+  /** An IPv4 address starting at i, else skip the digit run. */
+  private digit(i: number, ls: number, le: number): number {
+    const b = this.src;
+    if (i > ls && (CLS[b[i - 1]!]! & DIGIT || b[i - 1] === DOT)) return i + 1;
+    let j = i;
+    let n = 0;
+    for (let k = 0; k < 4; k++) {
+      let v = 0;
+      const s = j;
+      while (j < le && j - s < 4 && CLS[b[j]!]! & DIGIT) v = v * 10 + b[j++]! - 48;
+      if (j === s || j - s > 3 || v > 255) return skipDigits(b, j, le);
+      n = n * 256 + v;
+      if (k < 3) {
+        if (j >= le || b[j] !== DOT) return skipDigits(b, j, le);
+        j++;
+      }
+    }
+    if (j < le && (CLS[b[j]!]! & DIGIT || (b[j] === DOT && j + 1 < le && CLS[b[j + 1]!]! & DIGIT))) {
+      return skipDigits(b, j, le);
+    }
+    if (this.m.policy.ip === 'keep') return j;
+    this.address(i, j, this.m.ipv4(n >>> 0), ls);
+    return j;
+  }
+
+  /** Emits an address replacement; `name[addr]` also has its host name reduced. */
+  private address(s: number, e: number, text: string, ls: number): void {
+    const b = this.src;
+    if (this.m.policy.hosts && s > ls + 2 && b[s - 1] === LBRACKET && b[s - 2] === 0x20) {
+      // Sendmail: "relay=name [addr]" names the connecting client.
+      let hs = s - 2;
+      while (hs > this.copied && CLS[b[hs - 1]!]! & HOSTCH) hs--;
+      if (hs < s - 2 && precededBy(b, hs, 'relay=') && CLS[b[hs]!]! & ALNUM) {
+        const name = b.toString('latin1', hs, s - 2);
+        this.emit(hs, `${this.m.host(name)} [${text}`, e);
+        return;
+      }
+    }
+    if (this.m.policy.hosts && s > ls + 1 && b[s - 1] === LBRACKET) {
+      let hs = s - 1;
+      while (hs > this.copied && hs > ls && CLS[b[hs - 1]!]! & HOSTCH) hs--;
+      if (hs < s - 1 && !precededBy(b, hs, 'relay=') && CLS[b[hs]!]! & ALNUM) {
+        const name = b.toString('latin1', hs, s - 1);
+        this.emit(hs, `${this.m.host(name)}[${text}`, e);
+        return;
+      }
+    }
+    this.emit(s, text, e);
+  }
+
+  private colon(i: number, ls: number, le: number): number {
+    const b = this.src;
+    if (b[i + 1] === 0x20) {
+      const r = this.checksLine(i, ls, le);
+      if (r >= 0) return r;
+    }
+    if (this.m.policy.ip === 'keep') return i + 1;
+    let s = i;
+    while (s > this.copied && s > ls && CLS[b[s - 1]!]! & HEX) s--;
+    if (s > ls && CLS[b[s - 1]!]! & ALNUM) s = i + 1; // "IPv6:2001:db8::1": the address starts after the colon
+    let j = s;
+    let colons = 0;
+    let dots = 0;
+    let double = false;
+    while (j < le) {
+      const c = b[j]!;
+      if (c === COLON) {
+        colons++;
+        if (b[j - 1] === COLON && j > s) double = true;
+      } else if (c === DOT) dots++;
+      else if (!(CLS[c]! & HEX)) break;
+      j++;
+    }
+    if (colons < 2 || (!double && colons < 7 && !(colons === 6 && dots === 3))) return Math.max(j, i + 1);
+    if (j < le && CLS[b[j]!]! & ALNUM) return Math.max(j, i + 1);
+    let e = j;
+    if (b[e - 1] === COLON && b[e - 2] !== COLON) e--;
+    if (b[e - 1] === DOT) e--;
+    const rep = this.m.ipv6(b.toString('latin1', s, e));
+    if (rep === null) return Math.max(j, i + 1);
+    this.address(s, e, rep, ls);
+    return e;
+  }
+
+  /** `warning: header Subject: ... from host[ip]; from=<..>`: the quoted text is redacted. Returns -1 if not one. */
+  private checksLine(i: number, ls: number, le: number): number {
+    if (!this.m.policy.redactChecks) return -1;
+    const b = this.src;
+    let kind: 'header' | 'body';
+    if (matchAt(b, i + 2, 'header ')) kind = 'header';
+    else if (matchAt(b, i + 2, 'body ')) kind = 'body';
+    else return -1;
+    let ws = i;
+    while (ws > ls && CLS[b[ws - 1]!]! & KEYCH) ws--;
+    if (!CHECK_ACTIONS.has(b.toString('latin1', ws, i))) return -1;
+    let vs = i + 2 + kind.length + 1;
+    if (kind === 'header') {
+      // The header name stays: it says which rule fired without saying what the message said.
+      while (vs < le && b[vs] !== COLON && b[vs] !== 0x20) vs++;
+      if (b[vs] === COLON) vs++;
+      if (b[vs] === 0x20) vs++;
+    }
+    const ve = checksValueEnd(b, vs, le);
+    this.m.counts.redacted++;
+    this.emit(vs, REDACTED, ve);
+    return ve;
+  }
+
+  private at(i: number, le: number): number {
+    const b = this.src;
+    let s = i;
+    if (i > this.copied && b[i - 1] === QUOTE) {
+      s = i - 1;
+      while (s > this.copied && b[s - 1] !== QUOTE) s--;
+      s = s > this.copied ? s - 1 : i;
+    } else {
+      while (s > this.copied && CLS[b[s - 1]!]! & ATEXT) s--;
+      s = afterKey(b, s, i);
+    }
+    let j = i + 1;
+    while (j < le && CLS[b[j]!]! & DOMAIN) j++;
+    let de = j;
+    while (de > i + 1 && b[de - 1] === DOT) de--;
+    if (s === i) return j;
+    let upper = false;
+    for (let k = i + 1; k < de; k++) if (b[k]! >= 0x41 && b[k]! <= 0x5a) upper = true;
+    // One slice of "local@domain" is the cache key; domains compare case-insensitively.
+    const address = upper
+      ? b.toString('latin1', s, i + 1) + b.toString('latin1', i + 1, de).toLowerCase()
+      : b.toString('latin1', s, de);
+    // Message-IDs are nearly all unique: caching them would only evict the addresses that do repeat.
+    const once = s >= 12 && b[s - 1] === LT && precededBy(b, s - 1, 'message-id=');
+    this.emit(s, this.m.emailLocal(address, !once), i);
+    if (this.m.policy.emailDomain !== 'keep' && de > i + 1) {
+      this.emit(i + 1, this.m.emailDomain(address.slice(i + 1 - s)), de);
+    }
+    return j;
+  }
+
+  /** `key=value` where key names a user or an address. */
+  private eq(i: number, le: number): number {
+    const b = this.src;
+    if (!this.m.policy.users) return i + 1;
+    let ks = i;
+    while (ks > this.copied && CLS[b[ks - 1]!]! & KEYCH) ks--;
+    if (ks === i || (ks > 0 && CLS[b[ks - 1]!]! & ALNUM) || !KEY_LENGTHS[i - ks]) return i + 1;
+    const key = userKeyAt(b, ks, i);
+    if (key === undefined) return i + 1;
+    if (key === 'H') return this.eximHost(i + 1, le);
+    if (key === 'helo') return this.heloName(i + 1, le);
+    let vs = i + 1;
+    let ve: number;
+    if (b[vs] === LT) {
+      vs++;
+      ve = vs;
+      while (ve < le && b[ve] !== GT) ve++;
+    } else {
+      ve = vs;
+      while (ve < le && isValueChar(b[ve]!)) ve++;
+    }
+    if (key === 'A') {
+      // Exim: A=plain:alice, A=dovecot_login:alice
+      let c = vs;
+      while (c < ve && b[c] !== COLON) c++;
+      if (c === ve) return ve;
+      vs = c + 1;
+    }
+    return this.userValue(vs, ve);
+  }
+
+  /** Exim `H=name (helo) [addr]`: the host name is reduced like Postfix's `name[addr]`. */
+  private eximHost(vs: number, le: number): number {
+    const b = this.src;
+    if (!this.m.policy.hosts || !(CLS[b[vs]!]! & ALNUM)) return vs;
+    let ve = vs;
+    while (ve < le && CLS[b[ve]!]! & HOSTCH) ve++;
+    if (b[ve] !== 0x20 || isIpLike(b, vs, ve)) return vs;
+    this.emit(vs, this.m.host(b.toString('latin1', vs, ve)), ve);
+    return ve;
+  }
+
+  /** Postfix `helo=<name>`: the client's own name for itself (often "johns-laptop"), reduced like a host name. */
+  private heloName(vs: number, le: number): number {
+    const b = this.src;
+    if (!this.m.policy.hosts || b[vs] !== LT || !(CLS[b[vs + 1]!]! & ALNUM)) return vs;
+    let ve = vs + 1;
+    while (ve < le && CLS[b[ve]!]! & HOSTCH) ve++;
+    if (b[ve] !== GT || isIpLike(b, vs + 1, ve)) return vs;
+    this.emit(vs + 1, this.m.host(b.toString('latin1', vs + 1, ve)), ve);
+    return ve;
+  }
+
+  private userValue(vs: number, ve: number): number {
+    const b = this.src;
+    if (ve <= vs) return ve;
+    for (let k = vs; k < ve; k++) {
+      // Addresses are the e-mail rule's; IP-looking values are the address rules'.
+      if (b[k] === 0x40) return vs;
+    }
+    if (CLS[b[vs]!]! & DIGIT && isIpLike(b, vs, ve)) return vs;
+    this.emit(vs, this.m.user(b.toString('latin1', vs, ve)), ve);
+    return ve;
+  }
+
+  /** Dovecot `imap(alice)` session prefixes and `passwd-file(alice,192.0.2.1)` auth lines. */
+  private paren(i: number, le: number): number {
+    if (!this.m.policy.users) return i + 1;
+    const b = this.src;
+    let ve = i + 1;
+    while (ve < le && b[ve] !== 0x29 && b[ve] !== 0x2c && b[ve] !== 0x20) ve++;
+    if (ve >= le || b[ve] === 0x20 || ve === i + 1) return i + 1;
+    let ws = i;
+    while (ws > this.copied && (CLS[b[ws - 1]!]! & KEYCH || b[ws - 1] === 0x2d)) ws--;
+    const service = DOVECOT_SERVICES.has(b.toString('latin1', ws, i));
+    const authLine = b[ve] === 0x2c && ve + 1 < le && (CLS[b[ve + 1]!]! & HEX || b[ve + 1] === COLON);
+    if (!service && !authLine) return i + 1;
+    return this.userValue(i + 1, ve);
+  }
+}
+
+function skipDigits(b: Buffer, j: number, le: number): number {
+  while (j < le && (CLS[b[j]!]! & DIGIT || b[j] === DOT)) j++;
+  return j;
+}
+
+function matchAt(b: Buffer, at: number, s: string): boolean {
+  if (at + s.length > b.length) return false;
+  for (let k = 0; k < s.length; k++) if (b[at + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+function precededBy(b: Buffer, at: number, s: string): boolean {
+  return at >= s.length && matchAt(b, at - s.length, s);
+}
+
+/** Skips a `key=` glued to the front of an address (`sasl_username=alice@x`); `SRS0=..=..@` is not a key. */
+function afterKey(b: Buffer, s: number, at: number): number {
+  let k = s;
+  while (k < at && (b[k]! === 0x5f || (b[k]! >= 0x61 && b[k]! <= 0x7a))) k++;
+  return k > s && k < at && b[k] === 0x3d ? k + 1 : s;
+}
+
+function isValueChar(c: number): boolean {
+  return c !== 0x20 && c !== 0x2c && c !== 0x3b && c !== 0x29 && c !== 0x5d && c !== 0x22 && c !== 0x09;
+}
+
+function isIpLike(b: Buffer, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) if (!(CLS[b[k]!]! & HEX) && b[k] !== DOT && b[k] !== COLON) return false;
+  return true;
+}
+
+/** End of the text a header/body check quoted: just before ` from host[addr];`, else the line end. */
+function checksValueEnd(b: Buffer, vs: number, le: number): number {
+  // Postfix writes "<text> from <client>; from=<..> to=<..> proto=.. helo=<..>"; the text itself may
+  // contain " from ", so look for the last " from " that is followed by "[...];".
+  for (let k = le - 6; k >= vs; k--) {
+    if (b[k] === 0x20 && matchAt(b, k, ' from ')) {
+      let e = k + 6;
+      while (e < le && b[e] !== 0x20 && b[e] !== 0x3b) e++;
+      if (b[e] === 0x3b && b[e - 1] === 0x5d) return k;
+    }
+  }
+  return le;
+}

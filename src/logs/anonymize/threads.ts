@@ -1,0 +1,136 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Transform, type TransformCallback } from 'node:stream';
+import { LOG_CHUNK_BYTES, LOG_MAX_LINE_BYTES } from '../../core/limits.js';
+import { emptyCounts, type AnonymizeCounts } from './mapper.js';
+import type { AnonymizerKeys } from './keys.js';
+import type { AnonymizePolicy } from './policy.js';
+
+interface Pending {
+  resolve: (b: Buffer) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Starts one worker. Under a TypeScript runner (tests) the worker source is .ts, so it is loaded through
+ * tsx's register API from a small ESM bootstrap; the built package loads the .js file directly.
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./thread-worker.js', import.meta.url), { workerData });
+  const target = new URL('./thread-worker.ts', import.meta.url).href;
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(target)}); });`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData });
+}
+
+/**
+ * A Transform that spreads whole-line blocks over N worker threads and emits their results in input
+ * order. At most 2 blocks per worker are in flight, so memory stays bounded (about 2·N·4 MiB).
+ */
+export function threadedAnonymizeTransform(
+  threads: number,
+  policy: AnonymizePolicy,
+  keys: AnonymizerKeys,
+): { stream: Transform; counts: () => AnonymizeCounts } {
+  const workers = Array.from({ length: threads }, () => startWorker({ policy, keys: { ...keys } }));
+  const waiting = new Map<number, Pending>();
+  let failed: Error | undefined;
+  for (const w of workers) {
+    w.on('message', (m: { seq?: number; block?: Uint8Array }) => {
+      if (m.seq === undefined || !m.block) return;
+      const p = waiting.get(m.seq);
+      waiting.delete(m.seq);
+      p?.resolve(Buffer.from(m.block.buffer, m.block.byteOffset, m.block.byteLength));
+    });
+    w.on('error', (e) => {
+      failed = e;
+      for (const p of waiting.values()) p.reject(e);
+      waiting.clear();
+    });
+  }
+  const total = emptyCounts();
+  let seq = 0;
+  let carry: Buffer | undefined;
+  const inflight: Promise<Buffer>[] = [];
+
+  const send = (block: Buffer): void => {
+    const s = seq++;
+    const w = workers[s % workers.length]!;
+    const copy = new Uint8Array(block.length);
+    copy.set(block);
+    inflight.push(
+      new Promise<Buffer>((resolve, reject) => {
+        if (failed) reject(failed);
+        else waiting.set(s, { resolve, reject });
+      }),
+    );
+    w.postMessage({ seq: s, block: copy }, [copy.buffer]);
+  };
+
+  const drain = async (stream: Transform, keep: number): Promise<void> => {
+    while (inflight.length > keep) {
+      const out = await inflight.shift()!;
+      if (failed) throw failed;
+      if (out.length) stream.push(out);
+    }
+  };
+
+  const finish = async (): Promise<void> => {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            w.once('message', (m: { counts?: AnonymizeCounts }) => {
+              if (m.counts)
+                for (const k of Object.keys(total) as (keyof AnonymizeCounts)[]) total[k] += m.counts[k];
+              resolve();
+            });
+            w.postMessage({ done: true });
+          }),
+      ),
+    );
+    await Promise.all(workers.map((w) => w.terminate()));
+  };
+
+  const stream = new Transform({
+    transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback) {
+      const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = undefined;
+      let from = 0;
+      // Cut into blocks of about LOG_CHUNK_BYTES at newlines; the tail waits for more input.
+      while (buf.length - from >= LOG_CHUNK_BYTES) {
+        const nl = buf.indexOf(10, from + LOG_CHUNK_BYTES - 1);
+        if (nl < 0) break;
+        send(buf.subarray(from, nl + 1));
+        from = nl + 1;
+      }
+      // A newline-free run past the cap is sent as it stands, so memory stays bounded.
+      if (buf.length - from >= LOG_MAX_LINE_BYTES) {
+        send(buf.subarray(from));
+        from = buf.length;
+      }
+      if (from < buf.length) carry = Buffer.from(buf.subarray(from));
+      drain(this, workers.length * 2).then(() => cb(), cb);
+    },
+    flush(cb: TransformCallback) {
+      if (carry?.length) send(carry);
+      carry = undefined;
+      drain(this, 0)
+        .then(finish)
+        .then(() => cb(), cb);
+    },
+    destroy(err, cb) {
+      Promise.all(workers.map((w) => w.terminate())).then(
+        () => cb(err),
+        () => cb(err),
+      );
+    },
+  });
+  return { stream, counts: () => total };
+}

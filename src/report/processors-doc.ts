@@ -1,0 +1,103 @@
+/**
+ * Text and HTML renderings of the processor register (`mailcomply processors`).
+ */
+import pc from 'picocolors';
+import type { Finding, Status } from '../core/finding.js';
+import { compareFindings } from '../core/finding.js';
+import type { ProcessorsDoc, RegisterRow } from '../providers/report.js';
+import { ROLE_LABELS } from '../providers/types.js';
+import { HTML_STYLE } from './html-style.js';
+import { locationText, processorsText, registerText, showLegal } from './processors.js';
+
+const LABEL: Record<Status, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  warn: 'WARN',
+  info: 'INFO',
+  error: 'ERR ',
+};
+
+function rowRoles(r: RegisterRow): string {
+  return r.roles.map((x) => ROLE_LABELS[x]).join(', ');
+}
+
+/** Plain text: the merged register, then per domain its processors and the non-passing findings. */
+export function renderProcessorsText(doc: ProcessorsDoc, o: { color: boolean }): string {
+  const c = pc.createColors(o.color);
+  const paint: Record<Status, (s: string) => string> = {
+    pass: c.green,
+    fail: c.red,
+    warn: c.yellow,
+    info: c.cyan,
+    error: c.magenta,
+  };
+  const lines = [
+    c.bold(`Processor register${doc.organisation ? ` of ${doc.organisation}` : ''}`) +
+      `  (${doc.register.length} processor(s), ${doc.domains.length} domain(s); register: ${doc.config ?? 'none'})`,
+  ];
+  for (const r of doc.register) {
+    lines.push(`  ${c.bold(r.name)}${showLegal(r) ? ` — ${r.legalName}` : ''}`);
+    lines.push(
+      `      ${rowRoles(r)} · ${locationText({ ...r, evidence: [] })} · ${registerText({ ...r, evidence: [] })}`,
+    );
+    lines.push(`      domains: ${r.domains.join(', ')}`);
+  }
+  for (const d of doc.domains) {
+    lines.push('', c.bold(`${d.domain}${d.input ? ` (${d.input})` : ''}`));
+    lines.push(...processorsText(d.processors, c.bold).slice(1));
+    const shown = [...d.findings].filter((f) => f.status !== 'pass').sort(compareFindings);
+    for (const f of shown) {
+      lines.push(`    ${paint[f.status](LABEL[f.status])} ${f.severity}  ${f.title}  ${c.dim(f.id)}`);
+      lines.push(`        ${f.detail}`);
+      if (f.remediation) lines.push(...`Fix: ${f.remediation}`.split('\n').map((l) => `        ${l}`));
+    }
+  }
+  const s = doc.summary;
+  lines.push('', `${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.pass} pass, ${s.info} info`);
+  return lines.join('\n') + '\n';
+}
+
+/** One self-contained HTML page: the register table, then the findings per domain. */
+export function renderProcessorsHtml(doc: ProcessorsDoc): string {
+  const rows = doc.register
+    .map(
+      (r) => `<tr><td><strong>${esc(r.name)}</strong><br><span class="meta">${esc(r.legalName)}</span></td>
+<td>${esc(rowRoles(r))}</td><td>${esc(locationText({ ...r, evidence: [] }))}</td>
+<td>${esc(registerText({ ...r, evidence: [] }))}</td><td>${esc(r.domains.join(', '))}</td>
+<td><code>${esc(r.seen.join(' '))}</code></td></tr>`,
+    )
+    .join('');
+  const domains = doc.domains
+    .map((d) => {
+      const list = [...d.findings].sort(compareFindings).map(findingBlock).join('');
+      return `<section><h2 id="${esc(d.domain)}">${esc(d.domain)}</h2>${list}</section>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mailcomply processor register</title>
+<style>${HTML_STYLE}</style></head><body>
+<header><h1>Processor register${doc.organisation ? ` — ${esc(doc.organisation)}` : ''}</h1>
+<p class="meta">mailcomply ${esc(doc.version)} · ${esc(doc.generatedAt)} · register file ${esc(doc.config ?? 'none')} ·
+GDPR Art. 28, 30(1)(d), 44-46</p></header>
+<section><h2>Processors seen in DNS</h2>
+<table><thead><tr><th>Processor</th><th>Roles</th><th>Where</th><th>Register</th><th>Domains</th><th>Seen in DNS</th></tr></thead>
+<tbody>${rows}</tbody></table></section>
+${domains}
+</body></html>
+`;
+}
+
+function findingBlock(f: Finding): string {
+  const fix = f.remediation
+    ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>`
+    : '';
+  return `<div class="finding ${f.status}"><p><span class="st ${f.status}">${f.status}</span>
+<span class="sev">${f.status === 'pass' ? '' : esc(f.severity)}</span> <strong>${esc(f.title)}</strong>
+<code class="id">${esc(f.id)}</code></p><p>${esc(f.detail)}</p>${fix}</div>`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
