@@ -72,11 +72,17 @@ export const ConfigSchema = z
     organisation: z
       .object({
         name: z.string().min(1).optional(),
+        domains: z
+          .array(domainName)
+          .optional()
+          .describe(
+            'The organisation\u2019s own mail domains: never reported as third parties; register entries without a scope apply to them',
+          ),
         internalZones: z
           .array(domainName)
           .optional()
           .describe(
-            'Domains the organisation runs itself: never reported as third parties; register entries without a scope apply to them',
+            'DNS zones used only inside the organisation (e.g. corp.example.com): names under them in headers, bounces and logs are internal; never reported as third parties',
           ),
       })
       .strict()

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeHeaderText, analyzePaths } from './analyze-run.js';
 import { internalMatcher } from './internal.js';
 import { walkMessages } from './sources.js';
+import { renderHeadersHtml, renderHeadersText } from './report-render.js';
 
 const fixtures = new URL('../../test/fixtures/messages/', import.meta.url).pathname;
 const ids = (text: string, zones: string[] = []) =>
@@ -138,5 +139,16 @@ describe('header exposure analysis', () => {
     // Nearly all are real messages: unreadable ones are the MIME part fragments and licence texts.
     expect(run.aggregate.errors).toBeLessThan(run.aggregate.messages / 4);
     expect(JSON.parse(JSON.stringify(run)).schema).toBe(1);
+  });
+
+  it('renders text and escaped HTML', () => {
+    const run = analyzePaths([`${fixtures}sent.mbox`]);
+    const html = renderHeadersHtml(run);
+    expect(html).toContain('&#60;abc@[192.168.7.7]&#62;');
+    expect(html).not.toContain('<abc@');
+    const text = renderHeadersText(run, { color: false });
+    expect(text).toContain('Header exposure: 2 message(s), 0 clean, 0 unreadable');
+    expect(text).toContain('sent.mbox#1');
+    expect(renderHeadersText(run, { color: false, quiet: true })).not.toContain('sent.mbox#1');
   });
 });

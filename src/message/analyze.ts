@@ -48,6 +48,7 @@ const AUTH_HEADERS = new Set([
   'x-source-sender',
   'x-sender-id',
   'x-authuser',
+  'x-originating-email',
 ]);
 const AUTH_IN_TEXT =
   /\(?(?:authenticated sender|authenticated user|auth(?:enticated)?_id|authuser)[:=\s]+<?([^\s()<>;]+)>?/gi;

@@ -284,7 +284,7 @@ describe('transferProblem', () => {
 describe('register scope', () => {
   it('applies unscoped entries to the organisation\u2019s zones only, when they are listed', async () => {
     const config: Config = {
-      organisation: { internalZones: ['other.example'] },
+      organisation: { domains: ['other.example'] },
       processors: [
         { provider: 'sendgrid', dpa: '2024-01-01', transfer: 'dpf' },
         { provider: 'mailjet', scope: [D] },

@@ -301,10 +301,10 @@ function unidentifiedFindings(domain: string, found: readonly DiscoveredProcesso
       status: 'warn',
       severity: 'medium',
       title: `${unknown.length} unidentified third part${unknown.length === 1 ? 'y' : 'ies'} in the domain\u2019s mail DNS`,
-      detail: `${unknown.map((p) => `${p.registrableDomain ?? p.name} (${roles(p)})`).join('; ')}: not in the processor catalogue nor the register. Find out who runs each, where, and under which contract; if a name belongs to the organisation, list it in organisation.internalZones.`,
+      detail: `${unknown.map((p) => `${p.registrableDomain ?? p.name} (${roles(p)})`).join('; ')}: not in the processor catalogue nor the register. Find out who runs each, where, and under which contract; if a name belongs to the organisation, list it in organisation.domains.`,
       evidence: { thirdParties: unknown.map(brief) },
       controls: REGISTER,
-      remediation: `Declare each in mailcomply.yaml with its legal name and country, e.g.:\n${unknown.map(registerLine).join('\n')}\nor add the organisation\u2019s own zones to organisation.internalZones.`,
+      remediation: `Declare each in mailcomply.yaml with its legal name and country, e.g.:\n${unknown.map(registerLine).join('\n')}\nor add the organisation\u2019s own domains to organisation.domains.`,
     }),
   ];
 }

@@ -14,12 +14,16 @@ export type ProcessorIdentity = Omit<DiscoveredProcessor, 'roles' | 'evidence'>;
 
 /** The catalogue and the organisation's register, as discovery and the findings need them. */
 export class ProcessorRegister {
+  private readonly own: string[];
   private readonly internal: string[];
   constructor(
     readonly catalog: ProviderCatalog,
     readonly config: Config,
   ) {
-    this.internal = (config.organisation?.internalZones ?? []).map((z) => z.toLowerCase());
+    const lower = (zones: string[] | undefined) => (zones ?? []).map((z) => z.toLowerCase());
+    this.own = lower(config.organisation?.domains);
+    // Internal-only zones are the organisation's too: never third parties.
+    this.internal = [...this.own, ...lower(config.organisation?.internalZones)];
   }
 
   /** True when the organisation keeps a register (a `processors:` list, even an empty one). */
@@ -29,11 +33,11 @@ export class ProcessorRegister {
 
   /**
    * Declarations that apply to `domain`: those whose scope names it (or a parent); those without a
-   * scope apply to the organisation's domains (organisation.internalZones), or to every domain when
-   * no zones are listed.
+   * scope apply to the organisation's domains (organisation.domains), or to every domain when
+   * none are listed.
    */
   declarationsFor(domain: string): { decl: ProcessorDecl; entry: number }[] {
-    const ours = this.internal.length === 0 || this.internal.some((z) => isWithin(domain, z));
+    const ours = this.own.length === 0 || this.own.some((z) => isWithin(domain, z));
     return (this.config.processors ?? [])
       .map((decl, entry) => ({ decl, entry }))
       .filter(({ decl }) => (decl.scope ? decl.scope.some((s) => isWithin(domain, s)) : ours));

@@ -66,6 +66,11 @@ export class Anonymizer {
     return rest ? this.run(rest, rest.length) : Buffer.alloc(0);
   }
 
+  /** Sets the Exchange CSV columns from a `#Fields:` line seen elsewhere (threaded runs). */
+  setCsvFields(header: string): void {
+    this.scanner.setCsvFields(header);
+  }
+
   /** One-shot helper for whole texts (tests, small inputs). */
   text(input: string): string {
     return Buffer.concat([this.push(Buffer.from(input, 'latin1')), this.end()]).toString('latin1');

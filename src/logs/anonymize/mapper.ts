@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { getDomain } from 'tldts';
 import { LOG_ANON_CACHE_ENTRIES } from '../../core/limits.js';
+import { ByteCache } from './byte-cache.js';
 import { CryptoPan } from './crypto-pan.js';
 import type { AnonymizerKeys } from './keys.js';
 import type { AnonymizePolicy } from './policy.js';
@@ -45,6 +46,8 @@ export class Mapper {
   private readonly pseudo = new BoundedCache<string, string>();
   private readonly hostCache = new BoundedCache<string, string>();
   private readonly v4Mask: number;
+  private readonly emailBytes = new ByteCache();
+  private readonly userCache = new ByteCache();
 
   constructor(
     readonly policy: AnonymizePolicy,
@@ -130,6 +133,31 @@ export class Mapper {
     return `${this.pseudonym(`@${d}`)}.invalid`;
   }
 
+  /** A pseudonym made before for the address in b[s, e) (domain already lower case), without making a string. */
+  cachedEmailLocal(b: Buffer, s: number, e: number): string | undefined {
+    const hit = this.emailBytes.get(b, s, e);
+    if (hit !== undefined) this.counts.emails++;
+    return hit;
+  }
+
+  rememberEmailLocal(b: Buffer, s: number, e: number, local: string): void {
+    this.emailBytes.set(b, s, e, local);
+  }
+
+  /** Pseudonym of the user name in b[s, e). */
+  userBytes(b: Buffer, s: number, e: number): string {
+    const hit = this.userCache.get(b, s, e);
+    if (hit !== undefined) {
+      // A value that was already a pseudonym maps to itself and is not counted as replaced.
+      if (!(hit.length === e - s && this.isPseudonym(hit, hit.length) && sameBytes(hit, b, s)))
+        this.counts.users++;
+      return hit;
+    }
+    const v = this.user(b.toString('latin1', s, e));
+    this.userCache.set(b, s, e, v);
+    return v;
+  }
+
   /** Pseudonym of a user name (SASL, IMAP/POP login, local recipient). */
   user(name: string): string {
     if (this.isPseudonym(name, name.length)) return name;
@@ -179,6 +207,11 @@ export class Mapper {
     const mac = createHmac('sha256', this.keys.pseudonym).update(value, 'latin1').digest('hex');
     return this.policy.pseudonymPrefix + mac.slice(0, this.policy.pseudonymHexDigits);
   }
+}
+
+function sameBytes(str: string, b: Buffer, s: number): boolean {
+  for (let i = 0; i < str.length; i++) if (str.charCodeAt(i) !== b[s + i]) return false;
+  return true;
 }
 
 function dotted(n: number): string {

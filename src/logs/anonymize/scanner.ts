@@ -138,10 +138,62 @@ export class LineScanner {
     this.copied = resume;
   }
 
+  /**
+   * Exchange message tracking CSV: the `#Fields:` header names the columns. The subject column is
+   * redacted and client host names reduced; addresses and IPs in other columns are found as usual.
+   * Threaded runs hand the header to every worker through this method.
+   */
+  setCsvFields(header: string): void {
+    const cols = header
+      .replace(/^#Fields:\s*/, '')
+      .split(',')
+      .map((c) => c.trim());
+    this.csvSubject = this.m.policy.redactChecks ? cols.indexOf('message-subject') : -1;
+    this.csvHost = this.m.policy.hosts ? cols.indexOf('client-hostname') : -1;
+  }
+
+  private csvSubject = -1;
+  private csvHost = -1;
+
   private line(ls: number, le: number): void {
     this.m.counts.lines++;
     const b = this.src;
-    let i = ls;
+    if (b[ls] === 0x23 && matchAt(b, ls, '#Fields: ')) this.setCsvFields(b.toString('latin1', ls, le));
+    else if ((this.csvSubject >= 0 || this.csvHost >= 0) && b[ls] !== 0x23) {
+      this.csvLine(ls, le);
+      return;
+    }
+    this.scan(ls, ls, le);
+  }
+
+  /** A CSV data row: special columns are replaced, the other spans scanned like any text. */
+  private csvLine(ls: number, le: number): void {
+    const b = this.src;
+    let col = 0;
+    let cs = ls;
+    while (cs <= le) {
+      let ce = cs;
+      if (b[cs] === QUOTE) {
+        ce = cs + 1;
+        while (ce < le && !(b[ce] === QUOTE && b[ce + 1] !== QUOTE)) ce += b[ce] === QUOTE ? 2 : 1;
+        ce = Math.min(ce + 1, le);
+      }
+      while (ce < le && b[ce] !== 0x2c) ce++;
+      if (col === this.csvSubject && ce > cs) {
+        this.m.counts.redacted++;
+        this.emit(cs, REDACTED, ce);
+      } else if (col === this.csvHost && ce > cs && !isIpLike(b, cs, ce)) {
+        this.emit(cs, this.m.host(b.toString('latin1', cs, ce)), ce);
+      } else this.scan(cs, ls, ce);
+      col++;
+      cs = ce + 1;
+    }
+  }
+
+  /** Scans b[from, end) of the line starting at ls. */
+  private scan(from: number, ls: number, le: number): void {
+    const b = this.src;
+    let i = from;
     while (i < le) {
       const t = TRIGGER[b[i]!]!;
       if (t === 0) {
@@ -304,13 +356,22 @@ export class LineScanner {
     if (s === i) return j;
     let upper = false;
     for (let k = i + 1; k < de; k++) if (b[k]! >= 0x41 && b[k]! <= 0x5a) upper = true;
+    // Message-IDs are nearly all unique: caching them would only evict the addresses that do repeat.
+    const once = s >= 12 && b[s - 1] === LT && precededBy(b, s - 1, 'message-id=');
+    if (!upper && !once && this.m.policy.emailDomain === 'keep') {
+      const hit = this.m.cachedEmailLocal(b, s, de);
+      if (hit !== undefined) {
+        this.emit(s, hit, i);
+        return j;
+      }
+    }
     // One slice of "local@domain" is the cache key; domains compare case-insensitively.
     const address = upper
       ? b.toString('latin1', s, i + 1) + b.toString('latin1', i + 1, de).toLowerCase()
       : b.toString('latin1', s, de);
-    // Message-IDs are nearly all unique: caching them would only evict the addresses that do repeat.
-    const once = s >= 12 && b[s - 1] === LT && precededBy(b, s - 1, 'message-id=');
-    this.emit(s, this.m.emailLocal(address, !once), i);
+    const local = this.m.emailLocal(address, !once);
+    if (!upper && !once) this.m.rememberEmailLocal(b, s, de, local);
+    this.emit(s, local, i);
     if (this.m.policy.emailDomain !== 'keep' && de > i + 1) {
       this.emit(i + 1, this.m.emailDomain(address.slice(i + 1 - s)), de);
     }
@@ -378,7 +439,7 @@ export class LineScanner {
       if (b[k] === 0x40) return vs;
     }
     if (CLS[b[vs]!]! & DIGIT && isIpLike(b, vs, ve)) return vs;
-    this.emit(vs, this.m.user(b.toString('latin1', vs, ve)), ve);
+    this.emit(vs, this.m.userBytes(b, vs, ve), ve);
     return ve;
   }
 

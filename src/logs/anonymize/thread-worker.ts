@@ -14,7 +14,11 @@ const keys: AnonymizerKeys = {
 };
 const anonymizer = new Anonymizer({ policy: data.policy, keys });
 
-parentPort!.on('message', (msg: { seq: number; block: Uint8Array } | { done: true }) => {
+parentPort!.on('message', (msg: { seq: number; block: Uint8Array } | { done: true } | { fields: string }) => {
+  if ('fields' in msg) {
+    anonymizer.setCsvFields(msg.fields);
+    return;
+  }
   if ('done' in msg) {
     parentPort!.postMessage({ counts: anonymizer.counts });
     return;

@@ -60,6 +60,13 @@ export function threadedAnonymizeTransform(
   const inflight: Promise<Buffer>[] = [];
 
   const send = (block: Buffer): void => {
+    // Exchange CSV: every worker must know the columns a `#Fields:` line named, not just the one that gets it.
+    for (let at = block.indexOf('#Fields: '); at >= 0; at = block.indexOf('#Fields: ', at + 1)) {
+      if (at > 0 && block[at - 1] !== 10) continue;
+      const end = block.indexOf(10, at);
+      const fields = block.toString('latin1', at, end < 0 ? block.length : end);
+      for (const w of workers) w.postMessage({ fields });
+    }
     const s = seq++;
     const w = workers[s % workers.length]!;
     const copy = new Uint8Array(block.length);
