@@ -92,11 +92,27 @@ try {
     bytes,
   );
   if (installed('anonip')) {
+    // anonip runs at a few MB/s: it gets the first 50 MB of the same log (whole lines), to keep the run short.
+    const slice = join(dir, 'slice.log');
+    const head = readFileSync(log).subarray(0, 50e6);
+    writeFileSync(slice, head.subarray(0, head.lastIndexOf(10) + 1));
     await report(
-      'anonip --regex (IPs only)',
-      'sh',
-      ['-c', `anonip --regex '(?:\\[|rip=)([0-9a-fA-F:.]+)' < ${log} > /dev/null`],
-      bytes,
+      'anonip --regex (IPs only, /24 and /48; 50 MB)',
+      'anonip',
+      [
+        '-4',
+        '8',
+        '-6',
+        '80',
+        '--input',
+        slice,
+        '--output',
+        '/dev/null',
+        '--regex',
+        '\\[([0-9a-fA-F:.]+)\\]',
+        'rip=([0-9a-fA-F:.]+)',
+      ],
+      statSync(slice).size,
     );
   } else console.log(`${'anonip'.padEnd(44)} not installed`);
   if (installed('perl')) {

@@ -126,9 +126,13 @@ export class MilterClient {
     return r.cmd === Reply.CONTINUE ? undefined : (FINAL[r.cmd] ?? String.fromCharCode(r.cmd));
   }
 
-  private macros(stage: number, m: Record<string, string>): void {
+  private macroPacket(stage: number, m: Record<string, string>): Buffer {
     const pairs = Object.entries(m).flatMap(([k, v]) => [k, v]);
-    this.socket.write(encodePacket(Cmd.MACRO, Buffer.concat([Buffer.from([stage]), encodeCstrings(pairs)])));
+    return encodePacket(Cmd.MACRO, Buffer.concat([Buffer.from([stage]), encodeCstrings(pairs)]));
+  }
+
+  private macros(stage: number, m: Record<string, string>): void {
+    this.socket.write(this.macroPacket(stage, m));
   }
 
   /** Sends the session's connect step (once per connection, as Postfix does). */
@@ -143,7 +147,7 @@ export class MilterClient {
       const early = await this.connectInfo(m.connect);
       if (early) return { action: early, edits: [] };
     }
-    this.macros(Cmd.MAIL, m.mailMacros ?? {});
+    const macros = this.macroPacket(Cmd.MAIL, m.mailMacros ?? {});
     const steps: Array<[number, Buffer | undefined]> = [[Cmd.MAIL, encodeCstrings([`<${m.sender ?? ''}>`])]];
     for (const r of m.recipients ?? []) steps.push([Cmd.RCPT, encodeCstrings([`<${r}>`])]);
     for (const h of m.headers) steps.push([Cmd.HEADER, encodeCstrings([h.name, h.value])]);
@@ -151,9 +155,10 @@ export class MilterClient {
     // With every reply waived, the whole message goes out in one write, as Postfix pipelines it.
     if (steps.every(([cmd]) => !this.needsReply(cmd))) {
       this.socket.write(
-        Buffer.concat([...steps.map(([c, p]) => encodePacket(c, p)), encodePacket(Cmd.BODYEOB)]),
+        Buffer.concat([macros, ...steps.map(([c, p]) => encodePacket(c, p)), encodePacket(Cmd.BODYEOB)]),
       );
     } else {
+      this.socket.write(macros);
       for (const [cmd, payload] of steps) {
         const early = await this.step(cmd, payload);
         if (early) return { action: early, edits: [] };

@@ -2,12 +2,15 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { UsageError } from '../../core/errors.js';
-import { defaultHeaderPolicy, loadHeaderPolicy, policyNeedsKey } from '../../message/policy.js';
+import { normaliseZones } from '../../message/internal.js';
+import { policyNeedsKey } from '../../message/policy.js';
 import { readKeyFile } from '../../message/pseudonym.js';
 import { sanitizingRewriter } from '../../milter/rewriter.js';
 import { MilterServer, formatListen, parseListen } from '../../milter/server.js';
 import type { OnError } from '../../milter/session.js';
 import { EXIT } from '../exit-codes.js';
+import { collect } from '../options.js';
+import { configZones, policyFromFlag } from './postfix-header-checks.js';
 
 interface MilterFlags {
   listen: string;
@@ -16,6 +19,7 @@ interface MilterFlags {
   onError: OnError;
   socketMode: string;
   logLevel: string;
+  internalZone?: string[];
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -51,6 +55,11 @@ export function registerMilter(program: Command): void {
       parseOnError,
       'tempfail',
     )
+    .option(
+      '--internal-zone <zone>',
+      'DNS zone whose names are internal (repeatable; adds to the policy and organisation.internalZones)',
+      collect,
+    )
     .option('--socket-mode <mode>', 'file mode of a unix socket (octal)', '660')
     .option('--log-level <level>', `log level on stderr (${LEVELS.join(', ')})`, parseLevel, 'info')
     .addHelpText(
@@ -65,14 +74,15 @@ export function registerMilter(program: Command): void {
         '  mailcomply milter --listen inet:127.0.0.1:8893 --policy /etc/mailcomply/headers.yaml',
       ].join('\n'),
     )
-    .action(async (flags: MilterFlags) => {
-      process.exitCode = await runMilter(flags);
+    .action(async (flags: MilterFlags, cmd: Command) => {
+      process.exitCode = await runMilter({ ...flags, internalZone: configZones(cmd, flags.internalZone) });
     });
 }
 
 async function runMilter(flags: MilterFlags): Promise<number> {
   const listen = parseListen(flags.listen);
-  const policy = flags.policy ? loadHeaderPolicy(flags.policy) : defaultHeaderPolicy();
+  const policy = policyFromFlag(flags.policy);
+  policy.internalZones.push(...normaliseZones(flags.internalZone ?? []));
   const key = flags.keyFile ? readKeyFile(flags.keyFile) : undefined;
   if (!key && policyNeedsKey(policy)) {
     throw new UsageError('the policy pseudonymises fields: give the HMAC key with --key-file');

@@ -229,6 +229,18 @@ describe('parsePolicy', () => {
   });
 });
 
+describe('Exim local deliveries', () => {
+  it('pseudonymises the bare user name Exim logs before the address', () => {
+    const out = anon(
+      '2024-03-01 10:00:06 1rABCD-000123-AB => alice <alice@example.org> R=localuser T=local_delivery\n',
+    );
+    expect(out).toMatch(
+      /^2024-03-01 10:00:06 1rABCD-000123-AB => u-[0-9a-f]{12} <u-[0-9a-f]{12}@example\.org> R=localuser/,
+    );
+    expect(out).not.toContain('alice');
+  });
+});
+
 describe('HELO names', () => {
   it('reduces a helo name like a client host name and leaves address literals to the address rules', () => {
     expect(anon('proto=ESMTP helo=<pc-judy>\n')).toBe('proto=ESMTP helo=<unknown>\n');

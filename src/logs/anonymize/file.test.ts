@@ -92,4 +92,18 @@ describe('anonymizeFile / anonymizeInPlace', () => {
     expect(readFileSync(two).equals(readFileSync(one))).toBe(true);
     expect(r2.counts).toEqual(r1.counts);
   });
+
+  it('gives every worker the Exchange CSV columns, so subjects are redacted in every block', async () => {
+    const fixture = readFileSync(
+      new URL('../../../test/fixtures/logs/exchange-tracking.log', import.meta.url),
+      'latin1',
+    );
+    const [header, row] = [fixture.split('\n').slice(0, 5).join('\n'), fixture.split('\n')[5]!];
+    const p = join(dir, 'tracking.log');
+    writeFileSync(p, `${header}\n${`${row}\n`.repeat(12_000)}`, 'latin1');
+    const out = join(dir, 'tracking-anon.log');
+    const r = await anonymizeFile(p, out, { keys, threads: 2 });
+    expect(r.counts.redacted).toBe(12_000);
+    expect(readFileSync(out, 'latin1')).not.toContain('Quarterly');
+  });
 });

@@ -1,110 +1,39 @@
 import type { Mapper } from './mapper.js';
 import type { OutBuffer } from './out-buffer.js';
-
-// Byte classes. The hot loop looks each byte up once in TRIGGER and does nothing else for the ~90% of
-// bytes that cannot start or end personal data; regular expressions would cost a string per line.
-const DIGIT = 1;
-const HEX = 2;
-const ALNUM = 4;
-const ATEXT = 8;
-const DOMAIN = 16;
-const HOSTCH = 32;
-const KEYCH = 64;
-const DOTCLS = 128;
-const CLS = new Uint8Array(256);
-const T_DIGIT = 1;
-const T_COLON = 2;
-const T_AT = 3;
-const T_EQ = 4;
-const T_PAREN = 5;
-const TRIGGER = new Uint8Array(256);
-{
-  const set = (chars: string, flag: number): void => {
-    for (const ch of chars) CLS[ch.charCodeAt(0)]! |= flag;
-  };
-  const digits = '0123456789';
-  const lower = 'abcdefghijklmnopqrstuvwxyz';
-  const upper = lower.toUpperCase();
-  set(digits, DIGIT | HEX | ALNUM | ATEXT | DOMAIN | HOSTCH);
-  set('abcdefABCDEF', HEX);
-  set(lower + upper, ALNUM | ATEXT | DOMAIN | HOSTCH | KEYCH);
-  set("!#$%&'*+-/=?^_`{|}~.", ATEXT);
-  set('.-', DOMAIN | HOSTCH);
-  set('_', HOSTCH | KEYCH);
-  set('.', DOTCLS);
-  for (let b = 0x80; b < 256; b++) CLS[b]! |= ATEXT | DOMAIN;
-  for (const d of digits) TRIGGER[d.charCodeAt(0)] = T_DIGIT;
-  TRIGGER[0x3a] = T_COLON;
-  TRIGGER[0x40] = T_AT;
-  TRIGGER[0x3d] = T_EQ;
-  TRIGGER[0x28] = T_PAREN;
-}
-
-const LT = 0x3c;
-const GT = 0x3e;
-const DOT = 0x2e;
-const COLON = 0x3a;
-const LBRACKET = 0x5b;
-const QUOTE = 0x22;
-
-/** `key=` names whose value is a user name or an address (Postfix, Dovecot, Sendmail, Exim, PAM). */
-const USER_KEYS = new Set([
-  'user',
-  'sasl_username',
-  'sasl_sender',
-  'authid',
-  'ruser',
-  'from',
-  'to',
-  'orig_to',
-  'A',
-  'U',
-  'set_id',
-]);
-const KEYS_BY_LENGTH: string[][] = [];
-for (const k of [...USER_KEYS, 'H', 'helo']) (KEYS_BY_LENGTH[k.length] ??= []).push(k);
-
-/** The user key spelled by b[s, e), compared byte by byte so that `size=`, `delay=` cost no string. */
-function userKeyAt(b: Buffer, s: number, e: number): string | undefined {
-  const list = KEYS_BY_LENGTH[e - s];
-  if (!list) return undefined;
-  for (const k of list) if (matchAt(b, s, k)) return k;
-  return undefined;
-}
-
-/** Lengths of the names above: most `key=` in a line (size=, delay=, dsn=) are rejected without a string. */
-const KEY_LENGTHS = new Uint8Array(16);
-for (const k of [...USER_KEYS, 'H', 'helo']) KEY_LENGTHS[k.length] = 1;
-/** Dovecot services that log as `service(user)`. */
-const DOVECOT_SERVICES = new Set([
-  'imap',
-  'pop3',
-  'lmtp',
-  'submission',
-  'managesieve',
-  'sieve',
-  'doveadm',
-  'indexer-worker',
-  'quota-status',
-  'lda',
-  'dovecot-lda',
-]);
-/** Postfix header_checks/body_checks actions that log the text they matched. */
-const CHECK_ACTIONS = new Set([
-  'warning',
-  'info',
-  'reject',
-  'hold',
-  'discard',
-  'filter',
-  'redirect',
-  'replace',
-  'prepend',
-  'ignore',
-  'bcc',
-]);
-
-const REDACTED = '[redacted]';
+import {
+  ALNUM,
+  ATEXT,
+  CHECK_ACTIONS,
+  CLS,
+  COLON,
+  DIGIT,
+  DOMAIN,
+  DOT,
+  DOTCLS,
+  DOVECOT_SERVICES,
+  GT,
+  HEX,
+  HOSTCH,
+  KEYCH,
+  KEY_LENGTHS,
+  LBRACKET,
+  LT,
+  QUOTE,
+  REDACTED,
+  TRIGGER,
+  T_AT,
+  T_COLON,
+  T_DIGIT,
+  T_EQ,
+  afterKey,
+  checksValueEnd,
+  isIpLike,
+  isValueChar,
+  matchAt,
+  precededBy,
+  skipDigits,
+  userKeyAt,
+} from './scanner-tables.js';
 
 /**
  * Anonymises log lines byte by byte. `process` handles whole lines only (the caller splits chunks at
@@ -354,6 +283,7 @@ export class LineScanner {
     let de = j;
     while (de > i + 1 && b[de - 1] === DOT) de--;
     if (s === i) return j;
+    if (s >= 2 && b[s - 1] === LT && b[s - 2] === 0x20) this.eximLocalName(s - 2);
     let upper = false;
     for (let k = i + 1; k < de; k++) if (b[k]! >= 0x41 && b[k]! <= 0x5a) upper = true;
     // Message-IDs are nearly all unique: caching them would only evict the addresses that do repeat.
@@ -376,6 +306,19 @@ export class LineScanner {
       this.emit(i + 1, this.m.emailDomain(address.slice(i + 1 - s)), de);
     }
     return j;
+  }
+
+  /** Exim local deliveries log `=> alice <alice@example.org>`: the bare user name before the address. */
+  private eximLocalName(sp: number): void {
+    const b = this.src;
+    if (!this.m.policy.users) return;
+    let ts = sp;
+    while (ts > this.copied && b[ts - 1] !== 0x20) ts--;
+    if (ts === sp || ts < 3 || b[ts - 1] !== 0x20 || b[ts - 2] !== GT) return;
+    const arrow = b[ts - 3];
+    if (arrow !== 0x3d && arrow !== 0x2d && arrow !== 0x2a) return; // "=>", "->", "*>"
+    for (let k = ts; k < sp; k++) if (b[k] === 0x40) return;
+    this.emit(ts, this.m.userBytes(b, ts, sp), sp);
   }
 
   /** `key=value` where key names a user or an address. */
@@ -457,49 +400,4 @@ export class LineScanner {
     if (!service && !authLine) return i + 1;
     return this.userValue(i + 1, ve);
   }
-}
-
-function skipDigits(b: Buffer, j: number, le: number): number {
-  while (j < le && (CLS[b[j]!]! & DIGIT || b[j] === DOT)) j++;
-  return j;
-}
-
-function matchAt(b: Buffer, at: number, s: string): boolean {
-  if (at + s.length > b.length) return false;
-  for (let k = 0; k < s.length; k++) if (b[at + k] !== s.charCodeAt(k)) return false;
-  return true;
-}
-
-function precededBy(b: Buffer, at: number, s: string): boolean {
-  return at >= s.length && matchAt(b, at - s.length, s);
-}
-
-/** Skips a `key=` glued to the front of an address (`sasl_username=alice@x`); `SRS0=..=..@` is not a key. */
-function afterKey(b: Buffer, s: number, at: number): number {
-  let k = s;
-  while (k < at && (b[k]! === 0x5f || (b[k]! >= 0x61 && b[k]! <= 0x7a))) k++;
-  return k > s && k < at && b[k] === 0x3d ? k + 1 : s;
-}
-
-function isValueChar(c: number): boolean {
-  return c !== 0x20 && c !== 0x2c && c !== 0x3b && c !== 0x29 && c !== 0x5d && c !== 0x22 && c !== 0x09;
-}
-
-function isIpLike(b: Buffer, s: number, e: number): boolean {
-  for (let k = s; k < e; k++) if (!(CLS[b[k]!]! & HEX) && b[k] !== DOT && b[k] !== COLON) return false;
-  return true;
-}
-
-/** End of the text a header/body check quoted: just before ` from host[addr];`, else the line end. */
-function checksValueEnd(b: Buffer, vs: number, le: number): number {
-  // Postfix writes "<text> from <client>; from=<..> to=<..> proto=.. helo=<..>"; the text itself may
-  // contain " from ", so look for the last " from " that is followed by "[...];".
-  for (let k = le - 6; k >= vs; k--) {
-    if (b[k] === 0x20 && matchAt(b, k, ' from ')) {
-      let e = k + 6;
-      while (e < le && b[e] !== 0x20 && b[e] !== 0x3b) e++;
-      if (b[e] === 0x3b && b[e - 1] === 0x5d) return k;
-    }
-  }
-  return le;
 }
