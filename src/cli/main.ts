@@ -2,18 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { MailcomplyError, describeError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { registerBounces } from './commands/bounces.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDovecot } from './commands/dovecot.js';
-import { registerHeaders } from './commands/headers.js';
-import { registerLab } from './commands/lab.js';
-import { registerLogs } from './commands/logs.js';
-import { registerMilter } from './commands/milter.js';
-import { registerMtaSts } from './commands/mta-sts.js';
-import { registerPostfixAudit } from './commands/postfix-audit.js';
-import { registerProcessors } from './commands/processors.js';
-import { registerScan } from './commands/scan.js';
-import { registerTlsrpt } from './commands/tlsrpt.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command()
@@ -23,23 +11,47 @@ const program = new Command()
   .option('--config <file>', 'mailcomply.yaml to use (default: ./mailcomply.yaml when it exists)')
   .exitOverride()
   .showHelpAfterError();
-registerScan(program);
-registerLab(program);
-registerDemo(program);
-registerLogs(program);
-registerBounces(program);
-registerMtaSts(program);
-registerTlsrpt(program);
-registerMilter(program);
-registerPostfixAudit(program);
-registerHeaders(program);
-registerDovecot(program);
-registerProcessors(program);
+
+type Register = (program: Command) => void;
+
+/**
+ * Command modules, loaded only when their command runs: loading every module (TLS, milter, log
+ * anonymiser, provider catalogue...) costs seconds and ~100 MB that `mailcomply logs` should not pay.
+ * Help without a command loads them all.
+ */
+const COMMANDS: [names: string[], load: () => Promise<Register>][] = [
+  [['demo'], async () => (await import('./commands/demo.js')).registerDemo],
+  [['scan'], async () => (await import('./commands/scan.js')).registerScan],
+  [['lab'], async () => (await import('./commands/lab.js')).registerLab],
+  [['processors'], async () => (await import('./commands/processors.js')).registerProcessors],
+  [['headers', 'postfix'], async () => (await import('./commands/headers.js')).registerHeaders],
+  [['milter'], async () => (await import('./commands/milter.js')).registerMilter],
+  [['bounces'], async () => (await import('./commands/bounces.js')).registerBounces],
+  [['logs'], async () => (await import('./commands/logs.js')).registerLogs],
+  [['postfix'], async () => (await import('./commands/postfix-audit.js')).registerPostfixAudit],
+  [['dovecot'], async () => (await import('./commands/dovecot.js')).registerDovecot],
+  [['mta-sts', 'mta-sts-resolver'], async () => (await import('./commands/mta-sts.js')).registerMtaSts],
+  [['tlsrpt'], async () => (await import('./commands/tlsrpt.js')).registerTlsrpt],
+];
+
+const wanted = commandName(process.argv.slice(2));
+const chosen = COMMANDS.filter(([names]) => wanted !== undefined && names.includes(wanted));
+for (const [, load] of chosen.length ? chosen : COMMANDS) (await load())(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = exitCodeFor(err);
+}
+
+/** The command word: the first argument that is neither an option nor the value of --config. */
+function commandName(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--config') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
 }
 
 function exitCodeFor(err: unknown): number {

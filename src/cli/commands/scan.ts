@@ -59,7 +59,9 @@ interface ScanFlags {
 export function registerScan(program: Command): void {
   program
     .command('scan')
-    .description("judge domains' email DNS posture (MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, DNSSEC)")
+    .description(
+      "judge domains' email posture: DNS records and the mail servers themselves (STARTTLS, MTA-STS, DANE)",
+    )
     .argument('[domains...]', 'domain names (IDNs are converted to punycode)')
     .option('--domains-file <file>', 'read domain names from a file, one per line (# comments)')
     .option(
