@@ -32,6 +32,10 @@ const COMMANDS: [names: string[], load: () => Promise<Register>][] = [
   [['dovecot'], async () => (await import('./commands/dovecot.js')).registerDovecot],
   [['mta-sts', 'mta-sts-resolver'], async () => (await import('./commands/mta-sts.js')).registerMtaSts],
   [['tlsrpt'], async () => (await import('./commands/tlsrpt.js')).registerTlsrpt],
+  [['retention'], async () => (await import('./commands/retention.js')).registerRetention],
+  [['trace'], async () => (await import('./commands/trace.js')).registerTrace],
+  [['dsar'], async () => (await import('./commands/dsar.js')).registerDsar],
+  [['dsar'], async () => (await import('./commands/dsar-erase.js')).registerDsarErase],
 ];
 
 const wanted = commandName(process.argv.slice(2));

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { RetentionSchema } from '../retention/policy.js';
 import { UsageError } from './errors.js';
 
 /** The file looked for in the working directory when `--config` is not given. */
@@ -91,6 +92,26 @@ export const ConfigSchema = z
       .array(ProcessorDeclSchema)
       .optional()
       .describe('The declared processor register (Art. 28, 30)'),
+    retention: RetentionSchema.optional().describe('Retention policy: stores, maximum ages, actions'),
+    sources: z
+      .array(
+        z
+          .object({
+            type: z.enum(['maildir', 'mbox', 'eml-dir', 'imap', 'log']).describe('How the store is read'),
+            kind: z
+              .enum(['mailbox', 'sent', 'archive', 'quarantine', 'log'])
+              .optional()
+              .describe('What the store holds (default: log for logs, mailbox otherwise)'),
+            path: z.string().min(1).optional().describe('Folder or file (maildir, mbox, eml-dir, log)'),
+            url: z.string().min(1).optional().describe('imap(s)://user@host:port/ (no password here)'),
+          })
+          .strict()
+          .refine((s) => (s.type === 'imap' ? s.url !== undefined : s.path !== undefined), {
+            message: 'imap sources need url, the others path',
+          }),
+      )
+      .optional()
+      .describe('Mail stores and logs searched by `dsar find` and `dsar export` (Art. 15-17)'),
   })
   .strict();
 

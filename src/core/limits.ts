@@ -150,3 +150,23 @@ export const TLSRPT_MAX_REPORT_BYTES = 50 * 1024 * 1024;
 export const TLSRPT_MAX_FILES = 100_000;
 /** Socketmap connections at once: Postfix opens one per smtp process (default_process_limit 100). */
 export const STS_SOCKETMAP_MAX_CONNECTIONS = 2_048;
+/** How long an evidence append waits for another writer's lock before giving up (a retention run appends once). */
+export const EVIDENCE_LOCK_WAIT_MS = 10_000;
+/** An evidence lock older than this is a crashed writer's: appends take a few milliseconds. */
+export const EVIDENCE_LOCK_STALE_MS = 120_000;
+/** A stored message larger than this is reported, not searched: one item must not exhaust memory. */
+export const DSAR_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** MIME nesting searched in a message; deeper is hostile or broken. */
+export const DSAR_MAX_MIME_DEPTH = 20;
+/** MIME parts searched in one message; beyond this the rest is reported as not searched. */
+export const DSAR_MAX_MIME_PARTS = 2_000;
+/** Bytes of a message read to find its Date: header for retention: headers rarely pass 64 KiB, bodies are never read. */
+export const RETENTION_HEADER_BYTES = 64 * 1024;
+/** Files examined per retention store: more is reported as an error rather than planned blindly. */
+export const RETENTION_MAX_FILES_PER_STORE = 1_000_000;
+/** How long erase waits for another process's mbox dotlock before reporting the mailbox as locked. */
+export const MBOX_DOTLOCK_WAIT_MS = 10_000;
+/** An mbox dotlock untouched this long is stale: Dovecot's mbox_dotlock_change_timeout default (2 min). */
+export const MBOX_DOTLOCK_STALE_MS = 120_000;
+/** Files a retention plan or apply reads at once: hides per-file latency without exhausting descriptors. */
+export const RETENTION_IO_CONCURRENCY = 16;

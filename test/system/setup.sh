@@ -5,7 +5,7 @@
 # Idempotent: does nothing when every package is already installed. Needs root to install.
 set -euo pipefail
 
-PACKAGES=(nsd unbound ldnsutils bind9-dnsutils postfix openssl iproute2 dovecot-core)
+PACKAGES=(nsd unbound ldnsutils bind9-dnsutils postfix openssl iproute2 dovecot-core dovecot-imapd)
 # Binaries the tests run; checked after installing, as a half-configured package can still say "installed".
 TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-dane dig delv postfix posttls-finger openssl ip unshare doveconf)
 

@@ -1,0 +1,164 @@
+// bench:dsar — generates a Maildir (default 20,000 messages of ~20 KB; `--messages 100000` for the
+// full 2 GB run) where a tenth of the messages hold the subject's address only inside base64
+// bodies or RFC 2047 encoded words, another tenth in plain text, and a twentieth only a longer
+// address (joann@x.org) that must not match. Reports messages/s, MB/s, recall and precision of
+// `dsar find`, and of `rg -l -i` and `grep -rli` on the same tree when installed.
+import { Buffer } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { compileIdentity } from '../dist/dsar/identity.js';
+import { runFind } from '../dist/dsar/search/run.js';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const N = Number(opt('--messages', 20000));
+const KEEP = args.includes('--keep');
+const ADDR = 'ann@x.org';
+const dir = mkdtempSync(join(tmpdir(), 'mailcomply-bench-dsar-'));
+const root = join(dir, 'Maildir');
+
+// Deterministic pseudo-random text so runs are comparable.
+let seed = 42;
+const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+const WORDS =
+  'the of and to in a is that for it as was with be by on not he this are or his from at which but have an they you were her she there been one all would their we him its has more when who will no if out so up said what about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
+    ' ',
+  );
+const para = (n) => {
+  let s = '';
+  for (let i = 0; i < n; i++) s += WORDS[Math.floor(rnd() * WORDS.length)] + (i % 14 === 13 ? '\n' : ' ');
+  return s;
+};
+const b64 = (t) =>
+  (
+    Buffer.from(t)
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []
+  ).join('\n');
+const ew = (t) => `=?utf-8?B?${Buffer.from(t).toString('base64')}?=`;
+
+/** One message and whether it is about the subject. */
+function message(i) {
+  const r = rnd();
+  const body = para(4300); // ~20 KB of text, as in the issue (100,000 messages ≈ 2 GB)
+  const head = (from, to, subject) =>
+    `Return-Path: <${from}>\nDelivered-To: ${to}\nFrom: ${from}\nTo: ${to}\nSubject: ${subject}\nDate: Thu, 26 Nov 2026 10:00:00 +0000\nMessage-ID: <${i}@bench.example>\nMIME-Version: 1.0\n`;
+  if (r < 0.05) {
+    // encoded only: the address in a base64 body
+    const text = `${body.slice(0, 8000)} reach me at Ann@X.org ${body.slice(8000)}`;
+    return {
+      about: true,
+      text: `${head('bob@partner.example', 'team@y.example', 'notes')}Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n${b64(text)}\n`,
+    };
+  }
+  if (r < 0.1) {
+    // encoded only: the address in an encoded-word Subject
+    return {
+      about: true,
+      text: `${head('bob@partner.example', 'team@y.example', ew(`Anfrage von ann@x.org über Grüße`))}Content-Type: text/plain; charset=utf-8\n\n${body}\n`,
+    };
+  }
+  if (r < 0.2) {
+    const plain = rnd() < 0.5;
+    return {
+      about: true,
+      text: plain
+        ? `${head('"Ann Example" <ann@x.org>', 'bob@partner.example', 'hello')}Content-Type: text/plain\n\n${body}\n`
+        : `${head('bob@partner.example', 'team@y.example', 'cc')}Cc: ann+lists@x.org\nContent-Type: text/plain\n\n${body}\n`,
+    };
+  }
+  if (r < 0.25) {
+    return {
+      about: false,
+      text: `${head('joann@x.org', 'bob@partner.example', 'not her')}Content-Type: text/plain\n\n${body}\n`,
+    };
+  }
+  return {
+    about: false,
+    text: `${head('dan@z.example', 'eve@z.example', 'lunch')}Content-Type: text/plain\n\n${body}\n`,
+  };
+}
+
+function generate() {
+  for (const f of ['', '.Sent', '.Archive'])
+    for (const s of ['cur', 'new', 'tmp']) mkdirSync(join(root, f, s), { recursive: true });
+  const truth = new Set();
+  let bytes = 0;
+  for (let i = 0; i < N; i++) {
+    const m = message(i);
+    const folder = ['', '.Sent', '.Archive'][i % 3];
+    const name = `${1700000000 + i}.M${i}P1.bench,S=${m.text.length}:2,S`;
+    writeFileSync(join(root, folder, 'cur', name), m.text);
+    bytes += m.text.length;
+    if (m.about) truth.add(name);
+  }
+  return { truth, bytes };
+}
+
+function score(found, truth) {
+  let tp = 0;
+  for (const f of found) if (truth.has(f)) tp++;
+  return { recall: tp / truth.size, precision: found.size ? tp / found.size : 1 };
+}
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+
+function external(cmd, argv) {
+  const probe = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
+  if (probe.error) return undefined;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0 && r.status !== 1) console.log(`${cmd} exited ${r.status}: ${r.stderr.slice(0, 200)}`);
+  const found = new Set(
+    r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => basename(p)),
+  );
+  return { s, found };
+}
+
+const t0 = Date.now();
+const { truth, bytes } = generate();
+const mb = bytes / 1048576;
+console.log(
+  `generated ${N} messages, ${mb.toFixed(0)} MB, ${truth.size} about ${ADDR}, in ${((Date.now() - t0) / 1000).toFixed(1)} s (${availableParallelism()} CPUs)`,
+);
+
+// Warm the page cache so every tool reads from memory alike.
+spawnSync('sh', ['-c', `find '${root}' -type f -exec cat {} + > /dev/null`]);
+
+const id = compileIdentity({ addresses: [ADDR], names: [] });
+for (const threads of [1, Math.min(4, availableParallelism())]) {
+  const t1 = process.hrtime.bigint();
+  const r = await runFind([{ type: 'maildir', kind: 'mailbox', path: root }], id, { threads });
+  const s = Number(process.hrtime.bigint() - t1) / 1e9;
+  const found = new Set(r.matches.map((m) => m.location.file));
+  const sc = score(found, truth);
+  console.log(
+    `${`dsar find (${threads} thr)`.padEnd(20)}: ${s.toFixed(2)} s, ${(N / s).toFixed(0)} messages/s, ${(mb / s).toFixed(1)} MB/s, recall ${pct(sc.recall)}, precision ${pct(sc.precision)}, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
+  );
+  if (threads === 1 && availableParallelism() === 1) break;
+}
+for (const [name, cmd, argv] of [
+  ['rg -l -i', 'rg', ['-l', '-i', '--no-messages', '-F', ADDR, root]],
+  ['rg -l -i --hidden', 'rg', ['-l', '-i', '--hidden', '--no-messages', '-F', ADDR, root]],
+  ['grep -rli', 'grep', ['-r', '-l', '-i', '-F', ADDR, root]],
+]) {
+  const x = external(cmd, argv);
+  if (!x) {
+    console.log(`${name}: not installed`);
+    continue;
+  }
+  const q = score(x.found, truth);
+  console.log(
+    `${name.padEnd(20)}: ${x.s.toFixed(2)} s, ${(N / x.s).toFixed(0)} messages/s, ${(mb / x.s).toFixed(1)} MB/s, recall ${pct(q.recall)}, precision ${pct(q.precision)}`,
+  );
+}
+if (KEEP) console.log(`kept ${root}`);
+else rmSync(dir, { recursive: true, force: true });
