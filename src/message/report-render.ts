@@ -3,6 +3,7 @@ import { CONTROLS } from '../controls/catalog.js';
 import { compareFindings, type Finding, type Status } from '../core/finding.js';
 import { HTML_STYLE } from '../report/html-style.js';
 import type { HeadersRun, Tally } from './analyze-run.js';
+import { escapeHtml, findingHtml } from '../report/html-parts.js';
 
 const LABEL: Record<Status, string> = {
   pass: 'PASS',
@@ -85,17 +86,17 @@ export function renderHeadersHtml(run: HeadersRun): string {
   const control = CONTROLS.find((x) => x.id === 'minimisation.headers');
   const rows = Object.entries(a.byFinding)
     .sort((x, y) => y[1] - x[1])
-    .map(([id, n]) => `<tr><td><code>${esc(id)}</code></td><td>${n}</td></tr>`)
+    .map(([id, n]) => `<tr><td><code>${escapeHtml(id)}</code></td><td>${n}</td></tr>`)
     .join('');
   const tally = (title: string, list: Tally[]) =>
     list.length
-      ? `<h3>${esc(title)}</h3><table><tbody>${list.map((t) => `<tr><td><code>${esc(t.value)}</code></td><td>${t.messages}</td></tr>`).join('')}</tbody></table>`
+      ? `<h3>${escapeHtml(title)}</h3><table><tbody>${list.map((t) => `<tr><td><code>${escapeHtml(t.value)}</code></td><td>${t.messages}</td></tr>`).join('')}</tbody></table>`
       : '';
   const msgs = run.messages
     .filter((m) => m.findings.some((f) => f.status !== 'pass'))
     .map(
       (m) =>
-        `<section><h3>${esc(m.source)}</h3>${[...m.findings].sort(compareFindings).map(findingBlock).join('')}</section>`,
+        `<section><h3>${escapeHtml(m.source)}</h3>${[...m.findings].sort(compareFindings).map(findingHtml).join('')}</section>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -104,26 +105,12 @@ export function renderHeadersHtml(run: HeadersRun): string {
 <title>mailcomply header exposure</title>
 <style>${HTML_STYLE}</style></head><body>
 <header><h1>Header exposure</h1>
-<p class="meta">mailcomply ${esc(run.version)} · started ${esc(run.startedAt)} · ${a.messages} message(s), ${a.clean} clean, ${a.errors} unreadable</p>
-${control ? `<p class="why">${esc(control.title)} (${esc(control.gdpr.join(', '))}): ${esc(control.why)}</p>` : ''}
+<p class="meta">mailcomply ${escapeHtml(run.version)} · started ${escapeHtml(run.startedAt)} · ${a.messages} message(s), ${a.clean} clean, ${a.errors} unreadable</p>
+${control ? `<p class="why">${escapeHtml(control.title)} (${escapeHtml(control.gdpr.join(', '))}): ${escapeHtml(control.why)}</p>` : ''}
 <p>${(['fail', 'error', 'warn', 'pass', 'info'] as const).map((k) => `<span class="st ${k}">${run.summary[k]} ${k}</span>`).join(' ')}</p></header>
 <section><h2>Messages per finding</h2><table><thead><tr><th>Finding</th><th>Messages</th></tr></thead><tbody>${rows}</tbody></table>
 ${tally('Internal host names', a.internalHosts)}${tally('Internal addresses', a.internalIps)}${tally('Client software', a.software)}</section>
 <section><h2>Messages</h2>${msgs || '<p>No message exposes anything.</p>'}</section>
 </body></html>
 `;
-}
-
-function findingBlock(f: Finding): string {
-  const fix = f.remediation
-    ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>`
-    : '';
-  return `<div class="finding ${f.status}"><p><span class="st ${f.status}">${f.status}</span>
-<span class="sev">${f.status === 'pass' ? '' : esc(f.severity)}</span> <strong>${esc(f.title)}</strong>
-<code class="id">${esc(f.id)}</code></p><p>${esc(f.detail)}</p>${fix}
-<details><summary>Evidence</summary><pre>${esc(JSON.stringify(f.evidence, null, 2) ?? 'null')}</pre></details></div>`;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

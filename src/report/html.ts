@@ -1,9 +1,10 @@
 import { CONTROLS } from '../controls/catalog.js';
-import type { Finding, Status } from '../core/finding.js';
+import type { Finding } from '../core/finding.js';
 import { groupByControl } from './group.js';
 import { countStatuses, type ScanRun } from './model.js';
 import { HTML_STYLE } from './html-style.js';
 import { processorsHtml } from './processors.js';
+import { escapeHtml, findingHtml, statusBadges } from './html-parts.js';
 
 /** One self-contained HTML page (no scripts, no network fetches) a DPO can read and archive. */
 export function renderHtml(run: ScanRun): string {
@@ -11,7 +12,7 @@ export function renderHtml(run: ScanRun): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mailcomply report — ${esc(
+<title>mailcomply report — ${escapeHtml(
     run.domains
       .map((d) => d.domain)
       .slice(0, 3)
@@ -19,10 +20,10 @@ export function renderHtml(run: ScanRun): string {
   )}${run.domains.length > 3 ? ' …' : ''}</title>
 <style>${HTML_STYLE}</style></head><body>
 <header><h1>Email GDPR posture</h1>
-<p class="meta">mailcomply ${esc(run.version)} · started ${esc(run.startedAt)} · ${run.domains.length} domain(s) ·
-resolver(s) ${esc(run.resolvers.join(', ') || 'system')}</p>
+<p class="meta">mailcomply ${escapeHtml(run.version)} · started ${escapeHtml(run.startedAt)} · ${run.domains.length} domain(s) ·
+resolver(s) ${escapeHtml(run.resolvers.join(', ') || 'system')}</p>
 <p class="meta">DNSSEC verdicts rely on the resolver above being a validating resolver you trust.</p>
-<p>${badges(run.summary)}</p></header>
+<p>${statusBadges(run.summary)}</p></header>
 <section><h2>Summary per control</h2>${controlSummary(all)}</section>
 ${run.domains.map(domainSection).join('\n')}
 </body></html>
@@ -33,8 +34,8 @@ function controlSummary(findings: Finding[]): string {
   const rows = CONTROLS.map((c) => {
     const mine = findings.filter((f) => f.controls[0] === c.id);
     if (mine.length === 0) return '';
-    return `<tr><td><strong>${esc(c.title)}</strong><br><span class="why">${esc(c.why)}</span></td>
-<td>${esc(c.gdpr.join(', '))}</td><td>${badges(countStatuses(mine))}</td></tr>`;
+    return `<tr><td><strong>${escapeHtml(c.title)}</strong><br><span class="why">${escapeHtml(c.why)}</span></td>
+<td>${escapeHtml(c.gdpr.join(', '))}</td><td>${statusBadges(countStatuses(mine))}</td></tr>`;
   }).join('');
   return `<table><thead><tr><th>Control</th><th>GDPR</th><th>Findings</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -43,39 +44,19 @@ function domainSection(d: ScanRun['domains'][number]): string {
   const groups = groupByControl(d.findings)
     .map((g) => {
       const title = g.control
-        ? `${g.control.title} <span class="art">${esc(g.control.gdpr.join(', '))}</span>`
+        ? `${g.control.title} <span class="art">${escapeHtml(g.control.gdpr.join(', '))}</span>`
         : 'Input';
-      return `<h3>${title}</h3>${g.findings.map(findingBlock).join('')}`;
+      return `<h3>${title}</h3>${g.findings.map(findingHtml).join('')}`;
     })
     .join('');
-  const input = d.input ? ` <span class="meta">(${esc(d.input)})</span>` : '';
-  return `<section class="domain"><h2 id="${esc(d.domain)}">${esc(d.domain)}${input}</h2>${grade(d)}<p>${badges(d.summary)}</p>${groups}${processorsHtml(d.processors, esc)}</section>`;
+  const input = d.input ? ` <span class="meta">(${escapeHtml(d.input)})</span>` : '';
+  return `<section class="domain"><h2 id="${escapeHtml(d.domain)}">${escapeHtml(d.domain)}${input}</h2>${grade(d)}<p>${statusBadges(d.summary)}</p>${groups}${processorsHtml(d.processors, escapeHtml)}</section>`;
 }
 
 function grade(d: ScanRun['domains'][number]): string {
   if (!d.grade) return '';
   const v = (x: 'pass' | 'fail') => `<span class="st ${x}">${x}</span>`;
-  const reasons = d.grade.reasons.map((r) => `<li>${esc(r)}</li>`).join('');
+  const reasons = d.grade.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
   return `<div class="grade"><p><strong>DSK grade</strong> (German DPAs\u2019 guidance on sending personal data by email, 2021):
 normal risk ${v(d.grade.normalRisk)} · high risk ${v(d.grade.highRisk)}</p>${reasons ? `<ul>${reasons}</ul>` : ''}</div>`;
-}
-
-function findingBlock(f: Finding): string {
-  const fix = f.remediation
-    ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>`
-    : '';
-  return `<div class="finding ${f.status}"><p><span class="st ${f.status}">${f.status}</span>
-<span class="sev">${f.status === 'pass' ? '' : esc(f.severity)}</span> <strong>${esc(f.title)}</strong>
-<code class="id">${esc(f.id)}</code></p><p>${esc(f.detail)}</p>${fix}
-<details><summary>Evidence · ${esc(f.gdpr.join(', '))}</summary><pre>${esc(JSON.stringify(f.evidence, null, 2) ?? 'null')}</pre></details></div>`;
-}
-
-function badges(s: Record<Status, number>): string {
-  return (['fail', 'error', 'warn', 'pass', 'info'] as const)
-    .map((k) => `<span class="st ${k}">${s[k]} ${k}</span>`)
-    .join(' ');
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

@@ -2,12 +2,13 @@
  * Text and HTML renderings of the processor register (`mailcomply processors`).
  */
 import pc from 'picocolors';
-import type { Finding, Status } from '../core/finding.js';
+import type { Status } from '../core/finding.js';
 import { compareFindings } from '../core/finding.js';
 import type { ProcessorsDoc, RegisterRow } from '../providers/report.js';
 import { ROLE_LABELS } from '../providers/types.js';
 import { HTML_STYLE } from './html-style.js';
 import { locationText, processorsText, registerText, showLegal } from './processors.js';
+import { escapeHtml, findingSummaryHtml } from './html-parts.js';
 
 const LABEL: Record<Status, string> = {
   pass: 'PASS',
@@ -61,16 +62,18 @@ export function renderProcessorsText(doc: ProcessorsDoc, o: { color: boolean }):
 export function renderProcessorsHtml(doc: ProcessorsDoc): string {
   const rows = doc.register
     .map(
-      (r) => `<tr><td><strong>${esc(r.name)}</strong><br><span class="meta">${esc(r.legalName)}</span></td>
-<td>${esc(rowRoles(r))}</td><td>${esc(locationText({ ...r, evidence: [] }))}</td>
-<td>${esc(registerText({ ...r, evidence: [] }))}</td><td>${esc(r.domains.join(', '))}</td>
-<td><code>${esc(r.seen.join(' '))}</code></td></tr>`,
+      (
+        r,
+      ) => `<tr><td><strong>${escapeHtml(r.name)}</strong><br><span class="meta">${escapeHtml(r.legalName)}</span></td>
+<td>${escapeHtml(rowRoles(r))}</td><td>${escapeHtml(locationText({ ...r, evidence: [] }))}</td>
+<td>${escapeHtml(registerText({ ...r, evidence: [] }))}</td><td>${escapeHtml(r.domains.join(', '))}</td>
+<td><code>${escapeHtml(r.seen.join(' '))}</code></td></tr>`,
     )
     .join('');
   const domains = doc.domains
     .map((d) => {
-      const list = [...d.findings].sort(compareFindings).map(findingBlock).join('');
-      return `<section><h2 id="${esc(d.domain)}">${esc(d.domain)}</h2>${list}</section>`;
+      const list = [...d.findings].sort(compareFindings).map(findingSummaryHtml).join('');
+      return `<section><h2 id="${escapeHtml(d.domain)}">${escapeHtml(d.domain)}</h2>${list}</section>`;
     })
     .join('\n');
   return `<!doctype html>
@@ -78,8 +81,8 @@ export function renderProcessorsHtml(doc: ProcessorsDoc): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mailcomply processor register</title>
 <style>${HTML_STYLE}</style></head><body>
-<header><h1>Processor register${doc.organisation ? ` — ${esc(doc.organisation)}` : ''}</h1>
-<p class="meta">mailcomply ${esc(doc.version)} · ${esc(doc.generatedAt)} · register file ${esc(doc.config ?? 'none')} ·
+<header><h1>Processor register${doc.organisation ? ` — ${escapeHtml(doc.organisation)}` : ''}</h1>
+<p class="meta">mailcomply ${escapeHtml(doc.version)} · ${escapeHtml(doc.generatedAt)} · register file ${escapeHtml(doc.config ?? 'none')} ·
 GDPR Art. 28, 30(1)(d), 44-46</p></header>
 <section><h2>Processors seen in DNS</h2>
 <table><thead><tr><th>Processor</th><th>Roles</th><th>Where</th><th>Register</th><th>Domains</th><th>Seen in DNS</th></tr></thead>
@@ -87,17 +90,4 @@ GDPR Art. 28, 30(1)(d), 44-46</p></header>
 ${domains}
 </body></html>
 `;
-}
-
-function findingBlock(f: Finding): string {
-  const fix = f.remediation
-    ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>`
-    : '';
-  return `<div class="finding ${f.status}"><p><span class="st ${f.status}">${f.status}</span>
-<span class="sev">${f.status === 'pass' ? '' : esc(f.severity)}</span> <strong>${esc(f.title)}</strong>
-<code class="id">${esc(f.id)}</code></p><p>${esc(f.detail)}</p>${fix}</div>`;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

@@ -5,6 +5,7 @@ import { groupByControl } from '../../report/group.js';
 import { HTML_STYLE } from '../../report/html-style.js';
 import { countStatuses, type StatusCounts } from '../../report/model.js';
 import type { BounceRun } from './run.js';
+import { escapeHtml, findingHtml, statusBadges } from '../../report/html-parts.js';
 
 const LABEL: Record<Status, string> = {
   pass: 'PASS',
@@ -104,22 +105,22 @@ export function renderBouncesHtml(run: BounceRun): string {
   const k = run.aggregate.byKind;
   const rows = Object.entries(run.aggregate.byFinding)
     .sort((a, b) => b[1] - a[1])
-    .map(([id, n]) => `<tr><td><code>${esc(id)}</code></td><td>${n}</td></tr>`)
+    .map(([id, n]) => `<tr><td><code>${escapeHtml(id)}</code></td><td>${n}</td></tr>`)
     .join('');
   const controls = CONTROLS.map((c) => {
     const mine = all.filter((f) => f.controls[0] === c.id);
     if (mine.length === 0) return '';
-    return `<tr><td><strong>${esc(c.title)}</strong><br><span class="why">${esc(c.why)}</span></td><td>${esc(c.gdpr.join(', '))}</td><td>${badges(countStatuses(mine))}</td></tr>`;
+    return `<tr><td><strong>${escapeHtml(c.title)}</strong><br><span class="why">${escapeHtml(c.why)}</span></td><td>${escapeHtml(c.gdpr.join(', '))}</td><td>${statusBadges(countStatuses(mine))}</td></tr>`;
   }).join('');
   const sections = run.messages
     .map((m) => {
       const groups = groupByControl(m.findings)
         .map(
           (g) =>
-            `<h3>${g.control ? `${esc(g.control.title)} <span class="art">${esc(g.control.gdpr.join(', '))}</span>` : 'Input'}</h3>${g.findings.map(block).join('')}`,
+            `<h3>${g.control ? `${escapeHtml(g.control.title)} <span class="art">${escapeHtml(g.control.gdpr.join(', '))}</span>` : 'Input'}</h3>${g.findings.map(findingHtml).join('')}`,
         )
         .join('');
-      return `<section class="domain"><h2>${esc(m.source)}</h2><p class="meta">${esc(m.kind)}${m.subject ? ` · ${esc(m.subject)}` : ''}${m.reasons.length ? ` · ${esc(m.reasons.join('; '))}` : ''}</p><p>${badges(m.summary)}</p>${groups}</section>`;
+      return `<section class="domain"><h2>${escapeHtml(m.source)}</h2><p class="meta">${escapeHtml(m.kind)}${m.subject ? ` · ${escapeHtml(m.subject)}` : ''}${m.reasons.length ? ` · ${escapeHtml(m.reasons.join('; '))}` : ''}</p><p>${statusBadges(m.summary)}</p>${groups}</section>`;
     })
     .join('\n');
   return `<!doctype html>
@@ -128,31 +129,11 @@ export function renderBouncesHtml(run: BounceRun): string {
 <title>mailcomply — bounces and auto-replies</title>
 <style>${HTML_STYLE}</style></head><body>
 <header><h1>Bounce and auto-reply disclosure</h1>
-<p class="meta">mailcomply ${esc(run.version)} · ${esc(run.startedAt)} · ${run.aggregate.messages} message(s): ${k.dsn} DSN, ${k.bounce} other bounce, ${k.autoreply} auto-reply, ${k.other} other, ${k.unreadable} unreadable · personal data ${run.personalData ? 'shown' : 'redacted'}</p>
-<p>${badges(run.summary)}</p></header>
+<p class="meta">mailcomply ${escapeHtml(run.version)} · ${escapeHtml(run.startedAt)} · ${run.aggregate.messages} message(s): ${k.dsn} DSN, ${k.bounce} other bounce, ${k.autoreply} auto-reply, ${k.other} other, ${k.unreadable} unreadable · personal data ${run.personalData ? 'shown' : 'redacted'}</p>
+<p>${statusBadges(run.summary)}</p></header>
 <section><h2>Summary per control</h2><table><thead><tr><th>Control</th><th>GDPR</th><th>Findings</th></tr></thead><tbody>${controls}</tbody></table></section>
 <section><h2>Findings across all messages</h2><table><thead><tr><th>Finding</th><th>Messages</th></tr></thead><tbody>${rows}</tbody></table></section>
 ${sections}
 </body></html>
 `;
-}
-
-function block(f: Finding): string {
-  const fix = f.remediation
-    ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>`
-    : '';
-  return `<div class="finding ${f.status}"><p><span class="st ${f.status}">${f.status}</span>
-<span class="sev">${f.status === 'pass' ? '' : esc(f.severity)}</span> <strong>${esc(f.title)}</strong>
-<code class="id">${esc(f.id)}</code></p><p>${esc(f.detail)}</p>${fix}
-<details><summary>Evidence · ${esc(f.gdpr.join(', '))}</summary><pre>${esc(JSON.stringify(f.evidence, null, 2) ?? 'null')}</pre></details></div>`;
-}
-
-function badges(s: StatusCounts): string {
-  return (['fail', 'error', 'warn', 'pass', 'info'] as const)
-    .map((k) => `<span class="st ${k}">${s[k]} ${k}</span>`)
-    .join(' ');
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

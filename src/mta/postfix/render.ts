@@ -4,6 +4,7 @@ import { VERSION } from '../../core/version.js';
 import { groupByControl } from '../../report/group.js';
 import { HTML_STYLE } from '../../report/html-style.js';
 import { countStatuses, type StatusCounts } from '../../report/model.js';
+import { escapeHtml, findingHtml } from '../../report/html-parts.js';
 
 /** A configuration audit as a versioned JSON document (`schema: 1`), the input of every renderer. */
 export interface AuditRun {
@@ -92,9 +93,9 @@ export function renderAuditHtml(run: AuditRun): string {
   const groups = groupByControl(run.findings)
     .map((g) => {
       const title = g.control
-        ? `${esc(g.control.title)} <span class="art">${esc(g.control.gdpr.join(', '))}</span>`
+        ? `${escapeHtml(g.control.title)} <span class="art">${escapeHtml(g.control.gdpr.join(', '))}</span>`
         : 'Input';
-      return `<h3>${title}</h3>${g.findings.map(block).join('')}`;
+      return `<h3>${title}</h3>${g.findings.map(findingHtml).join('')}`;
     })
     .join('');
   const badges = (['fail', 'error', 'warn', 'pass', 'info'] as const)
@@ -103,28 +104,14 @@ export function renderAuditHtml(run: AuditRun): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mailcomply ${esc(run.audit)} audit — ${esc(run.target)}</title>
+<title>mailcomply ${escapeHtml(run.audit)} audit — ${escapeHtml(run.target)}</title>
 <style>${HTML_STYLE}</style></head><body>
-<header><h1>${esc(run.audit)} configuration audit</h1>
-<p class="meta">mailcomply ${esc(run.version)} · ${esc(run.startedAt)} · ${esc(run.target)}</p>
+<header><h1>${escapeHtml(run.audit)} configuration audit</h1>
+<p class="meta">mailcomply ${escapeHtml(run.version)} · ${escapeHtml(run.startedAt)} · ${escapeHtml(run.target)}</p>
 <p>${badges}</p></header>
 <section>${groups}</section>
 </body></html>
 `;
-}
-
-function block(f: Finding): string {
-  const fix = f.remediation
-    ? `<p class="fix"><strong>Fix:</strong> <code>${esc(f.remediation)}</code></p>`
-    : '';
-  return `<div class="finding ${f.status}"><p><span class="st ${f.status}">${f.status}</span>
-<span class="sev">${f.status === 'pass' ? '' : esc(f.severity)}</span> <strong>${esc(f.title)}</strong>
-<code class="id">${esc(f.id)}</code></p><p>${esc(f.detail)}</p>${fix}
-<details><summary>Evidence · ${esc(f.gdpr.join(', '))}</summary><pre>${esc(JSON.stringify(f.evidence, null, 2) ?? 'null')}</pre></details></div>`;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /** Renders an audit in the chosen format. */
