@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -207,6 +208,56 @@ describe('Anonymizer properties', () => {
   });
   it('never outputs an input e-mail address or its local part next to its domain', () => {
     check(email, {}, (v) => v.toLowerCase());
+  });
+
+  // The scanner passes over syslog timestamps, host names and program tags: an address that sits in or
+  // right after such a header (a log relayed by IP, a stray line) must still be found.
+  const header = fc.constantFrom(
+    (v: string) => `Nov 27 10:00:00 ${v} postfix/smtpd[1]: `,
+    (v: string) => `2026-11-27T10:00:00.5+01:00 ${v} dovecot: `,
+    (v: string) => `<22>1 2026-11-27T10:00:00Z ${v} postfix 1 - - `,
+    (v: string) => `Nov 27 10:00:00 mx ${v}: `,
+    (v: string) => `Nov 27 10:00:00 mx postfix/smtpd[1]: ${v} `,
+    (v: string) => `2026-11-27 10:00:00 ${v} `,
+    (v: string) => `${v} `,
+  );
+  it('never outputs an address that sits in the syslog header', () => {
+    fc.assert(
+      fc.property(fc.oneof(ipv4, ipv6), header, (v, h) => {
+        const out = anon(`${h(v)}x=1\n`);
+        expect(out).not.toMatch(new RegExp(`(?<![0-9a-f:.])${v.replace(/\./g, '\\.')}(?![0-9a-f])`));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Anonymizer fast paths agree with the plain computation', () => {
+  it('makes user pseudonyms as HMAC-SHA256 of the name with the pseudonym key', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9._-]{0,40}$/),
+        fc.integer({ min: 8, max: 64 }),
+        (name, digits) => {
+          const out = anon(`Nov 27 10:00:00 mx dovecot: auth: x user=<${name}>, rip=192.0.2.1\n`, {
+            pseudonymHexDigits: digits,
+          });
+          const mac = createHmac('sha256', KEYS.pseudonym).update(name, 'latin1').digest('hex');
+          expect(out).toContain(`user=<u-${mac.slice(0, digits)}>`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('truncates IPv4 to whole and partial octets like the numeric computation', () => {
+    expect(anon('x 192.0.2.45 y\n')).toBe('x 192.0.2.0 y\n');
+    expect(anon('x 192.0.2.45 y\n', { ipv4Prefix: 16 })).toBe('x 192.0.0.0 y\n');
+    expect(anon('x 192.0.2.45 y\n', { ipv4Prefix: 8 })).toBe('x 192.0.0.0 y\n');
+    expect(anon('x 192.0.2.45 y\n', { ipv4Prefix: 0 })).toBe('x 0.0.0.0 y\n');
+    expect(anon('x 192.0.2.45 y\n', { ipv4Prefix: 32 })).toBe('x 192.0.2.45 y\n');
+    expect(anon('x 192.0.2.45 y\n', { ipv4Prefix: 20 })).toBe('x 192.0.0.0 y\n');
+    expect(anon('x 198.51.100.200 y\n', { ipv4Prefix: 26 })).toBe('x 198.51.100.192 y\n');
   });
 });
 

@@ -1,70 +1,109 @@
 import { LOG_ANON_CACHE_ENTRIES } from '../../core/limits.js';
+import type { OutBuffer } from './out-buffer.js';
+
+// Each slot is four int32s: the key's hash, its arena offset + 1 (0: empty), key length, value length.
+const SLOT = 4;
 
 /**
  * A cache keyed by a byte range of a Buffer, so a hit costs a hash over the bytes and one compare:
- * no string is made for values seen before (most addresses and user names in a log repeat). Open
- * addressing over a power-of-two table; when it is half full everything is forgotten, which keeps
- * memory bounded and lets the values that matter come straight back.
+ * no string is made for values seen before (most addresses and user names in a log repeat).
+ *
+ * The cost of a lookup is memory latency, not arithmetic: tens of thousands of keys are hit in
+ * random order. So a slot holds the key's full hash and lengths (most probes end on that one cache
+ * line), and the value's bytes sit right after the key's in one arena, so a hit that compares the key
+ * has already fetched the bytes it then copies out. Open addressing over a power-of-two table; when
+ * it is half full everything is forgotten, which keeps memory bounded and lets the values that matter
+ * come straight back.
  */
 export class ByteCache {
   private readonly mask: number;
-  private table: Int32Array;
-  private keys: Buffer[] = [];
-  private values: string[] = [];
-  private arena: Buffer;
+  private readonly slots: Int32Array;
+  private readonly arena: Buffer;
+  private readonly capacity: number;
   private used = 0;
+  private count = 0;
 
-  constructor(entries = LOG_ANON_CACHE_ENTRIES) {
+  constructor(entries = LOG_ANON_CACHE_ENTRIES, bytesPerEntry = 64) {
     let size = 1024;
     while (size < entries * 2) size *= 2;
     this.mask = size - 1;
-    this.table = new Int32Array(size);
-    this.arena = Buffer.allocUnsafe(entries * 32);
+    this.slots = new Int32Array(size * SLOT);
+    this.arena = Buffer.allocUnsafe(entries * bytesPerEntry);
+    this.capacity = entries;
   }
 
-  /** The cached value for b[s, e), or undefined. */
-  get(b: Buffer, s: number, e: number): string | undefined {
+  /** The entry for b[s, e) (pass it to the methods below), or -1. */
+  find(b: Buffer, s: number, e: number): number {
     const len = e - s;
-    let slot = hashBytes(b, s, e) & this.mask;
+    const h = hashBytes(b, s, e);
+    const t = this.slots;
+    const a = this.arena;
+    let slot = h & this.mask;
     for (;;) {
-      const idx = this.table[slot]! - 1;
-      if (idx < 0) return undefined;
-      const k = this.keys[idx]!;
-      if (k.length === len) {
+      const p = slot * SLOT;
+      const off = t[p + 1]! - 1;
+      if (off < 0) return -1;
+      if (t[p] === h && t[p + 2] === len) {
         let i = 0;
-        while (i < len && k[i] === b[s + i]) i++;
-        if (i === len) return this.values[idx];
+        while (i < len && a[off + i] === b[s + i]) i++;
+        if (i === len) return p;
       }
       slot = (slot + 1) & this.mask;
     }
   }
 
-  /** Remembers `value` for b[s, e). */
-  set(b: Buffer, s: number, e: number, value: string): void {
+  /** Appends the value of entry p to out. */
+  writeValue(p: number, out: OutBuffer): void {
+    const off = this.slots[p + 1]! - 1 + this.slots[p + 2]!;
+    out.copy(this.arena, off, off + this.slots[p + 3]!);
+  }
+
+  /** Whether entry p maps its key to itself (the input already was what we would write). */
+  isIdentity(p: number): boolean {
+    const t = this.slots;
+    const len = t[p + 2]!;
+    if (t[p + 3] !== len) return false;
+    const off = t[p + 1]! - 1;
+    return this.arena.compare(this.arena, off, off + len, off + len, off + 2 * len) === 0;
+  }
+
+  valueLength(p: number): number {
+    return this.slots[p + 3]!;
+  }
+
+  /** Remembers `value` (latin1) for b[s, e); returns the entry, or -1 when the pair is too big to keep. */
+  set(b: Buffer, s: number, e: number, value: string): number {
     const len = e - s;
-    if (this.keys.length * 2 >= this.mask || this.used + len > this.arena.length) this.clear();
-    if (len > this.arena.length) return;
-    const key = this.arena.subarray(this.used, this.used + len);
-    b.copy(key, 0, s, e);
-    this.used += len;
-    let slot = hashBytes(b, s, e) & this.mask;
-    while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.keys.push(key);
-    this.values.push(value);
-    this.table[slot] = this.keys.length;
+    const need = len + value.length;
+    if (need > this.arena.length) return -1;
+    if (this.count >= this.capacity || this.used + need > this.arena.length) this.clear();
+    const off = this.used;
+    b.copy(this.arena, off, s, e);
+    this.arena.write(value, off + len, 'latin1');
+    this.used += need;
+    this.count++;
+    const h = hashBytes(b, s, e);
+    const t = this.slots;
+    let slot = h & this.mask;
+    while (t[slot * SLOT + 1] !== 0) slot = (slot + 1) & this.mask;
+    const p = slot * SLOT;
+    t[p] = h;
+    t[p + 1] = off + 1;
+    t[p + 2] = len;
+    t[p + 3] = value.length;
+    return p;
   }
 
   private clear(): void {
-    this.table.fill(0);
-    this.keys = [];
-    this.values = [];
+    this.slots.fill(0);
     this.used = 0;
+    this.count = 0;
   }
 }
 
-/** FNV-1a over bytes (32 bits): cheap, and good enough to spread log tokens over the table. */
+/** FNV-1a over bytes (32 bits, as a signed int to match Int32Array): cheap, and spreads log tokens well. */
 function hashBytes(b: Buffer, s: number, e: number): number {
   let h = 0x811c9dc5;
   for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
+  return h | 0;
 }

@@ -1,10 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { getDomain } from 'tldts';
 import { LOG_ANON_CACHE_ENTRIES } from '../../core/limits.js';
 import { ByteCache } from './byte-cache.js';
 import { CryptoPan } from './crypto-pan.js';
 import type { AnonymizerKeys } from './keys.js';
+import type { OutBuffer } from './out-buffer.js';
 import type { AnonymizePolicy } from './policy.js';
 
 /** Counts of what was replaced, for the receipt. */
@@ -48,6 +49,12 @@ export class Mapper {
   private readonly v4Mask: number;
   private readonly emailBytes = new ByteCache();
   private readonly userCache = new ByteCache();
+  private readonly hostTails = new ByteCache(4096);
+  /** Octets an IPv4 truncation keeps when it keeps whole octets, else -1. */
+  private readonly v4WholeOctets: number;
+  /** HMAC-SHA256 pads (RFC 2104) with room after the inner one for the message. */
+  private readonly macInner: Buffer;
+  private readonly macOuter: Buffer;
 
   constructor(
     readonly policy: AnonymizePolicy,
@@ -55,6 +62,13 @@ export class Mapper {
   ) {
     this.cpan = policy.ip === 'crypto-pan' ? new CryptoPan(keys.cryptoPan) : undefined;
     this.v4Mask = policy.ipv4Prefix === 0 ? 0 : (0xffffffff << (32 - policy.ipv4Prefix)) >>> 0;
+    this.v4WholeOctets = policy.ip === 'truncate' && policy.ipv4Prefix % 8 === 0 ? policy.ipv4Prefix / 8 : -1;
+    this.macInner = Buffer.alloc(MAC_BLOCK + MAC_MAX_MESSAGE, 0x36);
+    this.macOuter = Buffer.alloc(MAC_BLOCK + 32, 0x5c);
+    for (let i = 0; i < keys.pseudonym.length && i < MAC_BLOCK; i++) {
+      this.macInner[i]! ^= keys.pseudonym[i]!;
+      this.macOuter[i]! ^= keys.pseudonym[i]!;
+    }
   }
 
   /** The replacement text of an IPv4 address given as a 32-bit number. */
@@ -133,29 +147,73 @@ export class Mapper {
     return `${this.pseudonym(`@${d}`)}.invalid`;
   }
 
-  /** A pseudonym made before for the address in b[s, e) (domain already lower case), without making a string. */
-  cachedEmailLocal(b: Buffer, s: number, e: number): string | undefined {
-    const hit = this.emailBytes.get(b, s, e);
-    if (hit !== undefined) this.counts.emails++;
-    return hit;
+  /** Appends the pseudonym made before for the address in b[s, e) (domain already lower case); false if none. */
+  writeCachedEmailLocal(b: Buffer, s: number, e: number, out: OutBuffer): boolean {
+    const p = this.emailBytes.find(b, s, e);
+    if (p < 0) return false;
+    this.counts.emails++;
+    this.emailBytes.writeValue(p, out);
+    return true;
   }
 
   rememberEmailLocal(b: Buffer, s: number, e: number, local: string): void {
     this.emailBytes.set(b, s, e, local);
   }
 
-  /** Pseudonym of the user name in b[s, e). */
-  userBytes(b: Buffer, s: number, e: number): string {
-    const hit = this.userCache.get(b, s, e);
-    if (hit !== undefined) {
+  /** Appends the pseudonym of the user name in b[s, e) to out. */
+  writeUser(b: Buffer, s: number, e: number, out: OutBuffer): void {
+    const p = this.userCache.find(b, s, e);
+    if (p >= 0) {
       // A value that was already a pseudonym maps to itself and is not counted as replaced.
-      if (!(hit.length === e - s && this.isPseudonym(hit, hit.length) && sameBytes(hit, b, s)))
-        this.counts.users++;
-      return hit;
+      if (!this.userCache.isIdentity(p)) this.counts.users++;
+      this.userCache.writeValue(p, out);
+      return;
     }
     const v = this.user(b.toString('latin1', s, e));
     this.userCache.set(b, s, e, v);
-    return v;
+    out.text(v);
+  }
+
+  /** Appends the replacement of the IPv4 address written as b[s, e), whose value is n. */
+  writeIpv4(b: Buffer, s: number, e: number, n: number, out: OutBuffer): void {
+    const keep = this.v4WholeOctets;
+    if (keep < 0) {
+      out.text(this.ipv4(n));
+      return;
+    }
+    // Truncation to whole octets (the default /24): the kept octets are copied as written and the rest
+    // become 0, so no string is made.
+    this.counts.ipv4++;
+    let k = s;
+    if (keep === 4) k = e;
+    else if (keep > 0) {
+      let dots = 0;
+      while (k < e && !(b[k] === 0x2e && ++dots === keep)) k++;
+    }
+    out.copy(b, s, k);
+    out.text(ZERO_OCTETS[4 - keep]!);
+  }
+
+  /** Appends the registrable domain of the client host name b[s, e) (see `host`). */
+  writeHost(b: Buffer, s: number, e: number, out: OutBuffer): void {
+    let last = e - 1;
+    while (last > s && b[last] !== 0x2e) last--;
+    let prev = last - 1;
+    while (prev > s && b[prev] !== 0x2e) prev--;
+    if (last > s && prev > s) {
+      // Three labels or more: when the last two form a registrable domain, that is the answer.
+      const p = this.hostTails.find(b, prev + 1, e);
+      if (p >= 0 && this.hostTails.valueLength(p) > 0) {
+        this.counts.hosts++;
+        this.hostTails.writeValue(p, out);
+        return;
+      }
+      if (p < 0) {
+        const tail = b.toString('latin1', prev + 1, e).toLowerCase();
+        this.hostTails.set(b, prev + 1, e, getDomain(tail) === tail ? tail : '');
+      }
+    }
+    out.text(this.host(b.toString('latin1', s, e)));
   }
 
   /** Pseudonym of a user name (SASL, IMAP/POP login, local recipient). */
@@ -203,16 +261,25 @@ export class Mapper {
     return s;
   }
 
+  /**
+   * HMAC-SHA256 of value, in hex, cut to the policy's length. Message-IDs are unique, so this runs once
+   * per message: HMAC is computed from its definition (RFC 2104) over pads prepared once, with two
+   * one-shot hashes, which costs a fifth less than a createHmac object per value. Same result.
+   */
   private mac(value: string): string {
-    const mac = createHmac('sha256', this.keys.pseudonym).update(value, 'latin1').digest('hex');
-    return this.policy.pseudonymPrefix + mac.slice(0, this.policy.pseudonymHexDigits);
+    let hex: string;
+    if (value.length <= MAC_MAX_MESSAGE && this.keys.pseudonym.length <= MAC_BLOCK) {
+      const n = this.macInner.write(value, MAC_BLOCK, 'latin1');
+      hash('sha256', this.macInner.subarray(0, MAC_BLOCK + n), 'buffer').copy(this.macOuter, MAC_BLOCK);
+      hex = hash('sha256', this.macOuter, 'hex');
+    } else hex = createHmac('sha256', this.keys.pseudonym).update(value, 'latin1').digest('hex');
+    return this.policy.pseudonymPrefix + hex.slice(0, this.policy.pseudonymHexDigits);
   }
 }
 
-function sameBytes(str: string, b: Buffer, s: number): boolean {
-  for (let i = 0; i < str.length; i++) if (str.charCodeAt(i) !== b[s + i]) return false;
-  return true;
-}
+const MAC_BLOCK = 64;
+const MAC_MAX_MESSAGE = 1024;
+const ZERO_OCTETS = ['', '.0', '.0.0', '.0.0.0', '0.0.0.0'];
 
 function dotted(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;

@@ -15,6 +15,7 @@ import {
   HEX,
   HOSTCH,
   KEYCH,
+  KEY_LAST,
   KEY_LENGTHS,
   LBRACKET,
   LT,
@@ -32,6 +33,7 @@ import {
   matchAt,
   precededBy,
   skipDigits,
+  headerEnd,
   userKeyAt,
 } from './scanner-tables.js';
 
@@ -92,7 +94,7 @@ export class LineScanner {
       this.csvLine(ls, le);
       return;
     }
-    this.scan(ls, ls, le);
+    this.scan(headerEnd(b, ls, le), ls, le);
   }
 
   /** A CSV data row: special columns are replaced, the other spans scanned like any text. */
@@ -112,7 +114,7 @@ export class LineScanner {
         this.m.counts.redacted++;
         this.emit(cs, REDACTED, ce);
       } else if (col === this.csvHost && ce > cs && !isIpLike(b, cs, ce)) {
-        this.emit(cs, this.m.host(b.toString('latin1', cs, ce)), ce);
+        this.hostAt(cs, ce);
       } else this.scan(cs, ls, ce);
       col++;
       cs = ce + 1;
@@ -122,9 +124,12 @@ export class LineScanner {
   /** Scans b[from, end) of the line starting at ls. */
   private scan(from: number, ls: number, le: number): void {
     const b = this.src;
+    // Module bindings are live and re-read on every use; locals let the loop keep them in registers.
+    const trigger = TRIGGER;
+    const cls = CLS;
     let i = from;
     while (i < le) {
-      const t = TRIGGER[b[i]!]!;
+      const t = trigger[b[i]!]!;
       if (t === 0) {
         i++;
         continue;
@@ -134,16 +139,20 @@ export class LineScanner {
           // Most digits are timestamps, pids and sizes: an IPv4 address has a dot within its first four
           // bytes and does not continue a word, so those are passed over without a call.
           if (
-            (i > ls && CLS[b[i - 1]!]! & (ALNUM | DOTCLS)) ||
+            (i > ls && cls[b[i - 1]!]! & (ALNUM | DOTCLS)) ||
             (b[i + 1] !== DOT && b[i + 2] !== DOT && b[i + 3] !== DOT)
           ) {
             i++;
-            while (i < le && CLS[b[i]!]! & DIGIT) i++;
+            while (i < le && cls[b[i]!]! & DIGIT) i++;
           } else i = this.digit(i, ls, le);
           break;
         case T_COLON:
           // An IPv6 address continues after a colon with a hex digit or another colon, or ends in "::".
-          if (CLS[b[i + 1]!]! & HEX || b[i + 1] === COLON || b[i - 1] === COLON || b[i + 1] === 0x20) {
+          if (b[i + 1] === 0x20 && b[i - 1] !== COLON) {
+            // "queue-id: ", "Login: ": only a header_checks line can start here, never an address.
+            const r = this.checksLine(i, ls, le);
+            i = r >= 0 ? r : i + 1;
+          } else if (cls[b[i + 1]!]! & HEX || b[i + 1] === COLON || b[i - 1] === COLON || b[i + 1] === 0x20) {
             i = this.colon(i, ls, le);
           } else i++;
           break;
@@ -180,33 +189,46 @@ export class LineScanner {
       return skipDigits(b, j, le);
     }
     if (this.m.policy.ip === 'keep') return j;
-    this.address(i, j, this.m.ipv4(n >>> 0), ls);
+    this.address(i, j, null, n >>> 0, ls);
     return j;
   }
 
-  /** Emits an address replacement; `name[addr]` also has its host name reduced. */
-  private address(s: number, e: number, text: string, ls: number): void {
+  /**
+   * Replaces the address b[s, e) with `text`, or when that is null with the mapper's rewrite of the
+   * IPv4 address v4; `name[addr]` also has its host name reduced.
+   */
+  private address(s: number, e: number, text: string | null, v4: number, ls: number): void {
     const b = this.src;
-    if (this.m.policy.hosts && s > ls + 2 && b[s - 1] === LBRACKET && b[s - 2] === 0x20) {
-      // Sendmail: "relay=name [addr]" names the connecting client.
-      let hs = s - 2;
-      while (hs > this.copied && CLS[b[hs - 1]!]! & HOSTCH) hs--;
-      if (hs < s - 2 && precededBy(b, hs, 'relay=') && CLS[b[hs]!]! & ALNUM) {
-        const name = b.toString('latin1', hs, s - 2);
-        this.emit(hs, `${this.m.host(name)} [${text}`, e);
-        return;
-      }
-    }
+    const out = this.out;
     if (this.m.policy.hosts && s > ls + 1 && b[s - 1] === LBRACKET) {
-      let hs = s - 1;
+      // Sendmail writes "relay=name [addr]" for the connecting client, Postfix "name[addr]".
+      const gap = s > ls + 2 && b[s - 2] === 0x20 ? 1 : 0;
+      const he = s - 1 - gap;
+      let hs = he;
       while (hs > this.copied && hs > ls && CLS[b[hs - 1]!]! & HOSTCH) hs--;
-      if (hs < s - 1 && !precededBy(b, hs, 'relay=') && CLS[b[hs]!]! & ALNUM) {
-        const name = b.toString('latin1', hs, s - 1);
-        this.emit(hs, `${this.m.host(name)}[${text}`, e);
+      if (hs < he && precededBy(b, hs, 'relay=') === (gap === 1) && CLS[b[hs]!]! & ALNUM) {
+        out.copy(b, this.copied, hs);
+        this.m.writeHost(b, hs, he, out);
+        out.copy(b, he, s);
+        this.put(s, e, text, v4);
         return;
       }
     }
-    this.emit(s, text, e);
+    out.copy(b, this.copied, s);
+    this.put(s, e, text, v4);
+  }
+
+  /** Replaces the client host name b[s, e) with its registrable domain. */
+  private hostAt(s: number, e: number): void {
+    this.out.copy(this.src, this.copied, s);
+    this.m.writeHost(this.src, s, e, this.out);
+    this.copied = e;
+  }
+
+  private put(s: number, e: number, text: string | null, v4: number): void {
+    if (text === null) this.m.writeIpv4(this.src, s, e, v4, this.out);
+    else this.out.text(text);
+    this.copied = e;
   }
 
   private colon(i: number, ls: number, le: number): number {
@@ -239,7 +261,7 @@ export class LineScanner {
     if (b[e - 1] === DOT) e--;
     const rep = this.m.ipv6(b.toString('latin1', s, e));
     if (rep === null) return Math.max(j, i + 1);
-    this.address(s, e, rep, ls);
+    this.address(s, e, rep, 0, ls);
     return e;
   }
 
@@ -289,11 +311,12 @@ export class LineScanner {
     // Message-IDs are nearly all unique: caching them would only evict the addresses that do repeat.
     const once = s >= 12 && b[s - 1] === LT && precededBy(b, s - 1, 'message-id=');
     if (!upper && !once && this.m.policy.emailDomain === 'keep') {
-      const hit = this.m.cachedEmailLocal(b, s, de);
-      if (hit !== undefined) {
-        this.emit(s, hit, i);
+      this.out.copy(b, this.copied, s);
+      if (this.m.writeCachedEmailLocal(b, s, de, this.out)) {
+        this.copied = i;
         return j;
       }
+      this.copied = s;
     }
     // One slice of "local@domain" is the cache key; domains compare case-insensitively.
     const address = upper
@@ -318,13 +341,15 @@ export class LineScanner {
     const arrow = b[ts - 3];
     if (arrow !== 0x3d && arrow !== 0x2d && arrow !== 0x2a) return; // "=>", "->", "*>"
     for (let k = ts; k < sp; k++) if (b[k] === 0x40) return;
-    this.emit(ts, this.m.userBytes(b, ts, sp), sp);
+    this.out.copy(b, this.copied, ts);
+    this.m.writeUser(b, ts, sp, this.out);
+    this.copied = sp;
   }
 
   /** `key=value` where key names a user or an address. */
   private eq(i: number, le: number): number {
     const b = this.src;
-    if (!this.m.policy.users) return i + 1;
+    if (!this.m.policy.users || !KEY_LAST[b[i - 1]!]) return i + 1;
     let ks = i;
     while (ks > this.copied && CLS[b[ks - 1]!]! & KEYCH) ks--;
     if (ks === i || (ks > 0 && CLS[b[ks - 1]!]! & ALNUM) || !KEY_LENGTHS[i - ks]) return i + 1;
@@ -359,7 +384,7 @@ export class LineScanner {
     let ve = vs;
     while (ve < le && CLS[b[ve]!]! & HOSTCH) ve++;
     if (b[ve] !== 0x20 || isIpLike(b, vs, ve)) return vs;
-    this.emit(vs, this.m.host(b.toString('latin1', vs, ve)), ve);
+    this.hostAt(vs, ve);
     return ve;
   }
 
@@ -370,7 +395,7 @@ export class LineScanner {
     let ve = vs + 1;
     while (ve < le && CLS[b[ve]!]! & HOSTCH) ve++;
     if (b[ve] !== GT || isIpLike(b, vs + 1, ve)) return vs;
-    this.emit(vs + 1, this.m.host(b.toString('latin1', vs + 1, ve)), ve);
+    this.hostAt(vs + 1, ve);
     return ve;
   }
 
@@ -382,7 +407,9 @@ export class LineScanner {
       if (b[k] === 0x40) return vs;
     }
     if (CLS[b[vs]!]! & DIGIT && isIpLike(b, vs, ve)) return vs;
-    this.emit(vs, this.m.userBytes(b, vs, ve), ve);
+    this.out.copy(b, this.copied, vs);
+    this.m.writeUser(b, vs, ve, this.out);
+    this.copied = ve;
     return ve;
   }
 
