@@ -4,6 +4,7 @@ import { getDomain } from 'tldts';
 import { LOG_ANON_CACHE_ENTRIES } from '../../core/limits.js';
 import { ByteCache } from './byte-cache.js';
 import { CryptoPan } from './crypto-pan.js';
+import { formatIpv6, maskIpv6, parseIpv6Hex } from './ipv6.js';
 import type { AnonymizerKeys } from './keys.js';
 import type { OutBuffer } from './out-buffer.js';
 import type { AnonymizePolicy } from './policy.js';
@@ -50,6 +51,7 @@ export class Mapper {
   private readonly emailBytes = new ByteCache();
   private readonly userCache = new ByteCache();
   private readonly hostTails = new ByteCache(4096);
+  private readonly v6Groups = new Uint16Array(8);
   /** Octets an IPv4 truncation keeps when it keeps whole octets, else -1. */
   private readonly v4WholeOctets: number;
   /** HMAC-SHA256 pads (RFC 2104) with room after the inner one for the message. */
@@ -103,6 +105,16 @@ export class Mapper {
     }
     if (s !== null) this.counts.ipv6++;
     return s;
+  }
+
+  /** The replacement of the IPv6 candidate b[s, e), or null when it is not an IPv6 address. */
+  ipv6At(b: Buffer, s: number, e: number): string | null {
+    if (this.policy.ip === 'truncate' && parseIpv6Hex(b, s, e, this.v6Groups)) {
+      this.counts.ipv6++;
+      maskIpv6(this.v6Groups, this.policy.ipv6Prefix);
+      return formatIpv6(this.v6Groups);
+    }
+    return this.ipv6(b.toString('latin1', s, e));
   }
 
   private computeV6(text: string): string | null {

@@ -259,7 +259,7 @@ export class LineScanner {
     let e = j;
     if (b[e - 1] === COLON && b[e - 2] !== COLON) e--;
     if (b[e - 1] === DOT) e--;
-    const rep = this.m.ipv6(b.toString('latin1', s, e));
+    const rep = this.m.ipv6At(b, s, e);
     if (rep === null) return Math.max(j, i + 1);
     this.address(s, e, rep, 0, ls);
     return e;
