@@ -31,6 +31,7 @@ export interface AnonymizeIo extends AnonymizerOptions {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const GZIP_LEVEL = 6;
 
 /** Reads the first two bytes to tell gzip from plain text (the name may lie: rotated `.1` files). */
 async function isGzipFile(path: string): Promise<boolean> {
@@ -133,8 +134,9 @@ async function run(
   const keys = opts.keys ?? deriveKeys(randomBytes(32));
   let transform: Transform;
   let counts: () => AnonymizeCounts;
-  if ((opts.threads ?? 1) > 1) {
-    const t = threadedAnonymizeTransform(opts.threads!, policy, keys);
+  const threaded = (opts.threads ?? 1) > 1;
+  if (threaded) {
+    const t = threadedAnonymizeTransform(opts.threads!, policy, keys, gzipOut ? GZIP_LEVEL : undefined);
     transform = t.stream;
     counts = t.counts;
   } else {
@@ -147,7 +149,8 @@ async function run(
   const stages: Stage[] = [source];
   if (gzipIn) stages.push(createGunzip({ chunkSize: 256 * 1024 }));
   stages.push(inCount.stream, transform, outCount.stream);
-  if (gzipOut) stages.push(createGzip({ level: 6 }));
+  // Threaded runs compress in the workers, one gzip member per block.
+  if (gzipOut && !threaded) stages.push(createGzip({ level: GZIP_LEVEL }));
   stages.push(sink);
   try {
     await pipeAll(stages);

@@ -1,15 +1,18 @@
-/** A growable byte buffer the scanner appends to; one allocation per chunk in the common case. */
+/**
+ * A growable byte buffer the scanner appends to; one allocation per chunk in the common case. Never from
+ * Node's shared pool, so a worker thread can hand its memory to the main thread without a copy.
+ */
 export class OutBuffer {
   buf: Buffer;
   len = 0;
 
   constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(capacity, 256));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(capacity, 256));
   }
 
   private ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + extra));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.len + extra));
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }

@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Transform, type TransformCallback } from 'node:stream';
 import { LOG_CHUNK_BYTES, LOG_MAX_LINE_BYTES } from '../../core/limits.js';
+import { gzipSync } from 'node:zlib';
+import { Anonymizer } from './anonymizer.js';
 import { emptyCounts, type AnonymizeCounts } from './mapper.js';
 import type { AnonymizerKeys } from './keys.js';
 import type { AnonymizePolicy } from './policy.js';
@@ -17,8 +19,11 @@ interface Pending {
  * tsx's register API from a small ESM bootstrap; the built package loads the .js file directly.
  */
 function startWorker(workerData: unknown): Worker {
+  // A worker's heap holds a block, its output and bounded caches; a small young generation keeps each
+  // thread's memory near that instead of V8's defaults, which are sized for a whole process.
+  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_MB };
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./thread-worker.js', import.meta.url), { workerData });
+    return new Worker(new URL('./thread-worker.js', import.meta.url), { workerData, resourceLimits });
   const target = new URL('./thread-worker.ts', import.meta.url).href;
   const tsx = pathToFileURL(
     createRequire(import.meta.url)
@@ -26,19 +31,31 @@ function startWorker(workerData: unknown): Worker {
       .replace(/\.cjs$/, '.mjs'),
   ).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
+    workerData,
+    resourceLimits,
+  });
 }
 
+const WORKER_YOUNG_MB = 8;
+
 /**
- * A Transform that spreads whole-line blocks over N worker threads and emits their results in input
- * order. At most 2 blocks per worker are in flight, so memory stays bounded (about 2·N·4 MiB).
+ * A Transform that spreads whole-line blocks over N lanes (this thread and N-1 workers) and emits their
+ * results in input order. At most 2 blocks per lane are in flight, so memory stays bounded (about 2·N·4 MiB). With
+ * `gzipLevel`, every block comes back as a gzip member of its own (the caller must not compress again).
  */
 export function threadedAnonymizeTransform(
   threads: number,
   policy: AnonymizePolicy,
   keys: AnonymizerKeys,
+  gzipLevel?: number,
 ): { stream: Transform; counts: () => AnonymizeCounts } {
-  const workers = Array.from({ length: threads }, () => startWorker({ policy, keys: { ...keys } }));
+  // The calling thread is one of the N lanes: it would otherwise mostly wait, and one isolate fewer
+  // is one heap and one JIT warm-up fewer.
+  const local = new Anonymizer({ policy, keys });
+  const workers = Array.from({ length: threads - 1 }, () =>
+    startWorker({ policy, keys: { ...keys }, ...(gzipLevel === undefined ? {} : { gzipLevel }) }),
+  );
   const waiting = new Map<number, Pending>();
   let failed: Error | undefined;
   for (const w of workers) {
@@ -66,9 +83,15 @@ export function threadedAnonymizeTransform(
       const end = block.indexOf(10, at);
       const fields = block.toString('latin1', at, end < 0 ? block.length : end);
       for (const w of workers) w.postMessage({ fields });
+      local.setCsvFields(fields);
     }
     const s = seq++;
-    const w = workers[s % workers.length]!;
+    const lane = s % threads;
+    if (lane === 0) {
+      inflight.push(Promise.resolve(runLocal(block)));
+      return;
+    }
+    const w = workers[lane - 1]!;
     const copy = new Uint8Array(block.length);
     copy.set(block);
     inflight.push(
@@ -80,6 +103,14 @@ export function threadedAnonymizeTransform(
     w.postMessage({ seq: s, block: copy }, [copy.buffer]);
   };
 
+  const runLocal = (block: Buffer): Buffer => {
+    // A block ends at a newline, so normally nothing is left over for end().
+    let out = local.push(block);
+    const rest = local.end();
+    if (rest.length) out = Buffer.concat([out, rest]);
+    return gzipLevel === undefined ? out : gzipSync(out, { level: gzipLevel });
+  };
+
   const drain = async (stream: Transform, keep: number): Promise<void> => {
     while (inflight.length > keep) {
       const out = await inflight.shift()!;
@@ -89,6 +120,7 @@ export function threadedAnonymizeTransform(
   };
 
   const finish = async (): Promise<void> => {
+    for (const k of Object.keys(total) as (keyof AnonymizeCounts)[]) total[k] += local.counts[k];
     await Promise.all(
       workers.map(
         (w) =>
@@ -123,7 +155,7 @@ export function threadedAnonymizeTransform(
         from = buf.length;
       }
       if (from < buf.length) carry = Buffer.from(buf.subarray(from));
-      drain(this, workers.length * 2).then(() => cb(), cb);
+      drain(this, threads * 2).then(() => cb(), cb);
     },
     flush(cb: TransformCallback) {
       if (carry?.length) send(carry);
