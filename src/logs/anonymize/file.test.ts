@@ -93,6 +93,29 @@ describe('anonymizeFile / anonymizeInPlace', () => {
     expect(r2.counts).toEqual(r1.counts);
   });
 
+  it('with threads, writes gzip as one member per block that any gunzip reads back whole', async () => {
+    const big = LOG.repeat(30);
+    const p = join(dir, 'big.log.gz');
+    writeFileSync(p, gzipSync(big));
+    const one = join(dir, 'one.log');
+    const many = join(dir, 'many.log.gz');
+    const r1 = await anonymizeFile(p, one, { keys });
+    const r2 = await anonymizeFile(p, many, { keys, threads: 3 });
+    const packed = readFileSync(many);
+    // Several members: each starts with the gzip magic and header of deflate, no flags.
+    let members = 0;
+    for (
+      let at = packed.indexOf('1f8b0800', 0, 'hex');
+      at >= 0;
+      at = packed.indexOf('1f8b0800', at + 1, 'hex')
+    )
+      members++;
+    expect(members).toBeGreaterThan(1);
+    expect(gunzipSync(packed).equals(readFileSync(one))).toBe(true);
+    expect(r2.counts).toEqual(r1.counts);
+    expect(r2.gzipOut).toBe(true);
+  });
+
   it('gives every worker the Exchange CSV columns, so subjects are redacted in every block', async () => {
     const fixture = readFileSync(
       new URL('../../../test/fixtures/logs/exchange-tracking.log', import.meta.url),
