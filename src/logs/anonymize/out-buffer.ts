@@ -22,8 +22,8 @@ export class OutBuffer {
     const n = end - start;
     if (n <= 0) return;
     this.ensure(n);
-    if (n < 96) {
-      // Spans between replacements are short: a loop beats the native copy's call overhead.
+    if (n < 32) {
+      // Below about 32 bytes a loop beats the native copy's call overhead (measured on Node 20).
       const b = this.buf;
       let o = this.len;
       for (let i = start; i < end; i++) b[o++] = src[i]!;
