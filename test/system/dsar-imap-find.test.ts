@@ -8,47 +8,12 @@ import { compileIdentity } from '../../src/dsar/identity.js';
 import { runFind } from '../../src/dsar/search/run.js';
 import { readImap } from '../../src/dsar/sources/imap.js';
 import type { SourceItem } from '../../src/dsar/sources/types.js';
+import { subjectMessage } from './dsar-messages.js';
 import { startDovecot, type DovecotInstance } from './dovecot.js';
 
 const USER = 'find@x.org';
 const PASS = 'secret-find';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** Message i: every fourth is about ann@x.org (header, base64 body or encoded word in turn); every ninth names joann. */
-function message(i: number): { text: string; about: boolean } {
-  const head = [`Message-ID: <f${i}@x.org>`, `Subject: m${i}`, 'To: find@x.org'];
-  const v = i % 12;
-  if (v === 0)
-    return { about: true, text: [...head, 'From: Ann <ANN@x.org>', '', `hi ${i}`, ''].join('\r\n') };
-  if (v === 4)
-    return {
-      about: true,
-      text: [
-        ...head,
-        'From: bob@y.org',
-        'Content-Type: text/plain; charset=utf-8',
-        'Content-Transfer-Encoding: base64',
-        '',
-        Buffer.from(`mail ann+x@x.org (${i})`).toString('base64'),
-        '',
-      ].join('\r\n'),
-    };
-  if (v === 8)
-    return {
-      about: true,
-      text: [
-        ...head,
-        'From: bob@y.org',
-        `Cc: =?UTF-8?B?${Buffer.from('Ann <ann@x.org>').toString('base64')}?=`,
-        '',
-        'x',
-        '',
-      ].join('\r\n'),
-    };
-  if (i % 9 === 0)
-    return { about: false, text: [...head, 'From: joann@x.org', '', 'joann', ''].join('\r\n') };
-  return { about: false, text: [...head, 'From: carol@z.org', '', `other ${i}`, ''].join('\r\n') };
-}
 
 let dovecot: DovecotInstance;
 const truth = new Set<string>();
@@ -60,7 +25,7 @@ beforeAll(async () => {
   await client.mailboxCreate('Sent');
   await client.mailboxCreate('Archive');
   for (let i = 0; i < 240; i++) {
-    const m = message(i);
+    const m = subjectMessage(i, { messageId: `f${i}@x.org`, to: 'find@x.org' });
     await client.append(i < 150 ? 'INBOX' : i < 200 ? 'Sent' : 'Archive', m.text, i % 2 ? ['\\Seen'] : []);
     if (m.about) truth.add(sha(Buffer.from(m.text)));
   }

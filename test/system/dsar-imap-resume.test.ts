@@ -12,6 +12,7 @@ import { readImap } from '../../src/dsar/sources/imap.js';
 import type { SourceItem } from '../../src/dsar/sources/types.js';
 import type { SourceSpec } from '../../src/dsar/types.js';
 import { startCutProxy, type CutProxy } from './dsar-imap-resume-proxy.js';
+import { subjectMessage } from './dsar-messages.js';
 import { startDovecot, type DovecotInstance } from './dovecot.js';
 
 const PASS = 'secret-resume';
@@ -24,46 +25,6 @@ const fast = { backoffMs: [5, 5, 5] };
 const FULL_FETCH = /UID FETCH 1:\* \(UID BODY\.PEEK\[\]/;
 /** The tagged completion of a command: sent only once the server has committed it. */
 const TAGGED_OK = /(^|\r\n)[^*\s]+ OK /;
-
-/** Message i of a user: every fourth is about ann@x.org (header, base64 body or encoded word); some name joann. */
-function message(user: string, i: number): { text: string; about: boolean } {
-  const head = [`Message-ID: <${i}.${user}>`, `Subject: m${i}`, `To: ${user}`];
-  const filler = `${'lorem ipsum '.repeat(i % 5)}`;
-  const v = i % 12;
-  if (v === 0)
-    return {
-      about: true,
-      text: [...head, 'From: Ann <ANN@x.org>', '', `hi ${i} ${filler}`, ''].join('\r\n'),
-    };
-  if (v === 4)
-    return {
-      about: true,
-      text: [
-        ...head,
-        'From: bob@y.org',
-        'Content-Type: text/plain; charset=utf-8',
-        'Content-Transfer-Encoding: base64',
-        '',
-        Buffer.from(`mail ann+x@x.org (${i}) ${filler}`).toString('base64'),
-        '',
-      ].join('\r\n'),
-    };
-  if (v === 8)
-    return {
-      about: true,
-      text: [
-        ...head,
-        'From: bob@y.org',
-        `Cc: =?UTF-8?B?${Buffer.from('Ann <ann@x.org>').toString('base64')}?=`,
-        '',
-        'x',
-        '',
-      ].join('\r\n'),
-    };
-  if (i % 9 === 0)
-    return { about: false, text: [...head, 'From: joann@x.org', '', `joann ${filler}`, ''].join('\r\n') };
-  return { about: false, text: [...head, 'From: carol@z.org', '', `other ${i} ${filler}`, ''].join('\r\n') };
-}
 
 /** Messages per folder, in the order Archive, INBOX, Sent (the order the connector reads them). */
 const COUNTS: Record<string, number> = { Archive: 40, INBOX: 150, Sent: 50 };
@@ -111,7 +72,11 @@ beforeAll(async () => {
     for (const folder of FOLDERS) {
       if (folder !== 'INBOX') await client.mailboxCreate(folder);
       for (let n = 0; n < COUNTS[folder]!; n++, i++) {
-        const m = message(user, i);
+        const m = subjectMessage(i, {
+          messageId: `${i}.${user}`,
+          to: user,
+          filler: ` ${'lorem ipsum '.repeat(i % 5)}`,
+        });
         await client.append(folder, m.text, i % 2 ? ['\\Seen'] : []);
         if (m.about) about.add(sha(Buffer.from(m.text)));
       }
