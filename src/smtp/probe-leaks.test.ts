@@ -1,47 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { directDialer } from '../core/dialer.js';
 import { createLabCa } from '../lab/ca.js';
+import { leftoverHandles, openHandles } from '../../test/unit/support/open-handles.js';
 import { closedPort, startPeer, type PeerScript } from '../../test/unit/support/smtp-peer.js';
 import { probeSmtp } from './probe.js';
 
 const FAST = { connect: 1_000, banner: 300, command: 1_000, tls: 300, quit: 200 };
-const WATCHED = new Set(['TCPSocketWrap', 'TLSWrap', 'TCPServerWrap', 'Timeout']);
-
-function handles(): string[] {
-  return process
-    .getActiveResourcesInfo()
-    .filter((r) => WATCHED.has(r))
-    .sort();
-}
-
-/** Handles of each watched kind that `now` holds beyond `before`. */
-function extra(before: string[], now: string[]): string[] {
-  const left = [...before];
-  return now.filter((h) => {
-    const i = left.indexOf(h);
-    if (i === -1) return true;
-    left.splice(i, 1);
-    return false;
-  });
-}
-
-/**
- * Closed sockets disappear a few event-loop turns later, so poll briefly (with setImmediate, which
- * is not watched); the bound is far shorter than any probe timeout, so a forgotten timer shows.
- */
-async function leftovers(before: string[]): Promise<string[]> {
-  const deadline = performance.now() + 150;
-  let more = extra(before, handles());
-  while (more.length > 0 && performance.now() < deadline) {
-    await new Promise((resolve) => setImmediate(resolve));
-    more = extra(before, handles());
-  }
-  return more;
-}
 
 describe('probeSmtp resource hygiene', () => {
   it('leaves no socket or timer open after hostile and broken peers', async () => {
-    const before = handles();
+    const before = openHandles();
     expect(before.filter((h) => h !== 'Timeout')).toEqual([]);
     const ca = await createLabCa();
     const cert = await ca.issue({ names: ['mx.test'] });
@@ -93,12 +61,12 @@ describe('probeSmtp resource hygiene', () => {
     // Peers still listening: only their listening sockets may remain, so a client socket left
     // open (or a server socket the client never hung up on) shows here.
     const listening = [...before, ...Array.from({ length: peers.length + 1 }, () => 'TCPServerWrap')];
-    expect(await leftovers(listening)).toEqual([]);
+    expect(await leftoverHandles(listening)).toEqual([]);
     await Promise.all([...peers, abortedPeer].map((p) => p.close()));
 
     // Each probe ended on its own terms: one clean session, the rest with a recorded error.
     expect(results[0]?.error).toBeUndefined();
     expect(results.slice(1).every((r) => r.error !== undefined)).toBe(true);
-    expect(await leftovers(before)).toEqual([]);
+    expect(await leftoverHandles(before)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
   type PeerScript,
   type ScriptedPeer,
 } from '../../test/unit/support/smtp-peer.js';
+import { refusingAfterFirst } from '../../test/unit/support/refusing-dialer.js';
 import { smtpFindings } from './findings.js';
 import { probeSmtp, type ProbeOptions } from './probe.js';
 import type { SmtpProbeResult } from './types.js';
@@ -207,6 +208,18 @@ describe('probeSmtp certificates', () => {
         (l) => l.dir === '*' && l.line.startsWith('TLSv1 in a separate connection: accepted'),
       ),
     ).toBe(true);
+  });
+});
+
+describe('probeSmtp legacy TLS notes', () => {
+  it('names a legacy connection that could not be dialled by the message alone', async () => {
+    const p = await peer({ tls: await tlsFor() });
+    const r = await probe(p, { dialer: refusingAfterFirst(directDialer) });
+    expect(r.error).toBeUndefined();
+    expect(r.legacyTls).toEqual({ TLSv1: 'error', 'TLSv1.1': 'error' });
+    expect(r.transcript.filter((l) => l.dir === '*').map((l) => l.line)).toContain(
+      `TLSv1 in a separate connection: error (connect to port ${p.port} failed: ECONNREFUSED)`,
+    );
   });
 });
 

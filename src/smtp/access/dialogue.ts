@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Transcript } from '../session.js';
+import type { Transcript } from '../line-channel.js';
 import type { ProbeTimeouts } from '../steps.js';
 import type { AccessGreeting, AccessProtocol, Capabilities } from './types.js';
 

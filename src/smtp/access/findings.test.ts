@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../core/finding.js';
-import { startLabAccess, type LabAccess } from '../../lab/access-servers.js';
-import { createLabCa, type LabCa } from '../../lab/ca.js';
 import { labDialer } from '../../lab/dialer.js';
-import { startLinePeer, type LinePeer } from '../../../test/unit/support/access-peer.js';
+import { useAccessLab } from '../../../test/unit/support/access-lab.js';
 import type { TlsSummary } from '../types.js';
 import { accessFindings } from './findings.js';
 import { probeAccessHost, probeAccessPort } from './probe.js';
@@ -14,32 +12,12 @@ const HOST = 'mail.test';
 const FAST = { connect: 1_000, banner: 400, command: 1_000, tls: 2_000, quit: 300 };
 const clock = () => new Date();
 
-let ca: LabCa;
-let lab: LabAccess;
-const peers: LinePeer[] = [];
-
-beforeAll(async () => {
-  ca = await createLabCa();
-  lab = await startLabAccess(
-    [
-      { address: '127.0.0.31', hostname: HOST, profile: 'submission-good' },
-      { address: '127.0.0.31', hostname: HOST, profile: 'imap-good' },
-      { address: '127.0.0.31', hostname: HOST, profile: 'pop3-good' },
-      { address: '127.0.0.32', hostname: HOST, profile: 'submission-plain-auth' },
-      { address: '127.0.0.32', hostname: HOST, profile: 'imap-plaintext' },
-      { address: '127.0.0.32', hostname: HOST, profile: 'pop3-plaintext' },
-    ],
-    ca,
-  );
-});
-afterAll(async () => {
-  await Promise.all([lab.close(), ...peers.map((p) => p.close())]);
-});
+const lab = useAccessLab({ host: HOST, good: '127.0.0.31', weak: '127.0.0.32' });
 
 function labHost(address: string) {
   return probeAccessHost(
     { host: HOST, addresses: [address] },
-    { dialer: labDialer(lab.ports), timeouts: FAST, ca: [ca.certPem] },
+    { dialer: labDialer(lab.servers.ports), timeouts: FAST, ca: [lab.ca.certPem] },
   );
 }
 
@@ -156,8 +134,8 @@ describe('accessFindings on the lab', () => {
   });
 
   it('judges a certificate on an access port with the MX rules and a mail-client remediation', async () => {
-    const cert = await ca.issue({ names: [HOST], notAfter: new Date(Date.now() - 3 * 86_400_000) });
-    const p = await startLinePeer({
+    const cert = await lab.ca.issue({ names: [HOST], notAfter: new Date(Date.now() - 3 * 86_400_000) });
+    const p = await lab.peer({
       implicitTls: { key: cert.keyPem, cert: cert.chainPem },
       greeting: ['* OK ready'],
       answer: (line) => {
@@ -165,13 +143,12 @@ describe('accessFindings on the lab', () => {
         return verb === 'CAPABILITY' ? ['* CAPABILITY IMAP4rev1', `${tag} OK done`] : [`${tag} OK bye`];
       },
     });
-    peers.push(p);
     const r = await probeAccessPort(
       { host: HOST, address: '127.0.0.1', port: 993 },
       {
         dialer: labDialer(new Map([['127.0.0.1', new Map([[993, p.port]])]])),
         timeouts: FAST,
-        ca: [ca.certPem],
+        ca: [lab.ca.certPem],
         legacyTls: false,
       },
     );

@@ -3,10 +3,11 @@
  * AUTHENTICATE: what the server would accept is read from its capability list.
  */
 import { SMTP_MAX_REPLY_LINES } from '../../core/limits.js';
+import { deadlineIn, shown } from '../line-channel.js';
 import { printable } from '../line-reader.js';
 import { imapCapabilities } from './capabilities.js';
 import type { Dialogue, DialogueFactory } from './dialogue.js';
-import { AccessError, TextSession, deadlineIn, shown } from './text-session.js';
+import { AccessError, TextSession } from './text-session.js';
 import type { AccessPhase } from './types.js';
 
 const GREETING = /^\* (OK|PREAUTH|BYE)\b ?(.*)$/is;

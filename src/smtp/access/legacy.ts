@@ -1,15 +1,12 @@
 /**
- * Does an access port still accept TLS 1.0 / 1.1? Each version gets its own short connection up to
- * the handshake (through STARTTLS where the port needs it), as the SMTP probe does for port 25.
+ * TLS 1.0 / 1.1 on an access port: each attempt gets its own connection up to the handshake, through
+ * the port's STARTTLS dialogue where it needs one, as the SMTP probe does for port 25.
  */
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { Dialer } from '../../core/dialer.js';
 import { describeError } from '../../core/errors.js';
-import { Transcript } from '../session.js';
+import { Transcript } from '../line-channel.js';
+import { tryLegacyVersions } from '../legacy-versions.js';
 import type { ProbeTimeouts } from '../steps.js';
-import { HandshakeError, handshake } from '../tls-inspect.js';
-import type { LegacyTlsVersion } from '../types.js';
 import type { DialogueFactory } from './dialogue.js';
 import type { AccessService } from './services.js';
 import { AccessError } from './text-session.js';
@@ -30,10 +27,6 @@ export interface LegacyAccessContext {
   transcript: Transcript;
 }
 
-type Outcome = 'accepted' | 'refused' | 'error';
-
-const VERSIONS: readonly LegacyTlsVersion[] = ['TLSv1', 'TLSv1.1'];
-
 /** OpenSSL's words for a peer that answered a ClientHello with something that is not TLS at all. */
 const PLAINTEXT_PEER =
   /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|UNKNOWN_PROTOCOL|HTTP_REQUEST/i;
@@ -48,64 +41,33 @@ const noop = (): void => {};
 export async function probeLegacyAccess(
   c: LegacyAccessContext,
 ): Promise<NonNullable<AccessProbeResult['legacyTls']>> {
-  const out: NonNullable<AccessProbeResult['legacyTls']> = {};
-  for (const version of VERSIONS) {
-    if (c.signal?.aborted) break;
-    const { verdict, reason } = await attempt(c, version);
-    out[version] = verdict;
-    c.transcript.add('*', `${version} in a separate connection: ${verdict}${reason ? ` (${reason})` : ''}`);
-  }
-  return out;
-}
-
-async function attempt(
-  c: LegacyAccessContext,
-  version: LegacyTlsVersion,
-): Promise<{ verdict: Outcome; reason?: string }> {
-  let socket: Socket | undefined;
-  let tlsSocket: TLSSocket | undefined;
-  try {
-    socket = await c.dialer.connect(c.address, c.service.port, {
-      timeoutMs: c.t.connect,
-      ...(c.signal ? { signal: c.signal } : {}),
-    });
-    socket.on('error', noop);
-    if (c.service.tlsMode === 'starttls') {
+  const { service } = c;
+  return tryLegacyVersions({
+    host: c.host,
+    address: c.address,
+    port: service.port,
+    dialer: c.dialer,
+    ca: c.ca,
+    timeouts: c.t,
+    transcript: c.transcript,
+    ...(c.signal ? { signal: c.signal } : {}),
+    async prepare(socket) {
+      if (service.tlsMode !== 'starttls') return undefined;
       // A private transcript: the main one keeps just the outcome, so evidence stays readable.
       const d = c.dialogue(socket, new Transcript(performance.now()), {
-        protocol: c.service.protocol,
+        protocol: service.protocol,
         t: c.t,
         heloName: c.heloName,
         ...(c.signal ? { signal: c.signal } : {}),
       });
       await d.greet(noop);
       const caps = await d.capabilities(false);
-      if (!caps.keywords.includes(c.service.starttlsKeyword)) {
-        return { verdict: 'error', reason: `${c.service.starttlsKeyword} not offered` };
-      }
+      if (!caps.keywords.includes(service.starttlsKeyword)) return `${service.starttlsKeyword} not offered`;
       const r = await d.startTls();
-      if (!r.ok) return { verdict: 'error', reason: `${c.service.starttlsKeyword} answered ${r.reply}` };
+      if (!r.ok) return `${service.starttlsKeyword} answered ${r.reply}`;
       d.detach();
-    }
-    tlsSocket = await handshake(socket, {
-      host: c.host,
-      ca: c.ca,
-      minVersion: version,
-      maxVersion: version,
-      timeoutMs: c.t.tls,
-      ...(c.signal ? { signal: c.signal } : {}),
-    });
-    return { verdict: 'accepted' };
-  } catch (err) {
-    if (err instanceof HandshakeError) {
-      // An alert or a hang-up in answer to our ClientHello is the server declining the version.
-      if (err.kind === 'alert' || err.kind === 'closed') return { verdict: 'refused', reason: err.message };
-      return { verdict: 'error', reason: err.message };
-    }
-    if (err instanceof AccessError) return { verdict: 'error', reason: `${err.phase}: ${err.reason}` };
-    return { verdict: 'error', reason: describeError(err) };
-  } finally {
-    tlsSocket?.destroy();
-    socket?.destroy();
-  }
+      return undefined;
+    },
+    reasonOf: (err) => (err instanceof AccessError ? `${err.phase}: ${err.reason}` : describeError(err)),
+  });
 }

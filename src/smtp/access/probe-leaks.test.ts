@@ -3,40 +3,11 @@ import { startLabAccess } from '../../lab/access-servers.js';
 import { createLabCa } from '../../lab/ca.js';
 import { labDialer } from '../../lab/dialer.js';
 import { startLinePeer, type LinePeerScript } from '../../../test/unit/support/access-peer.js';
+import { leftoverHandles, openHandles } from '../../../test/unit/support/open-handles.js';
 import { probeAccessHost, probeAccessPort } from './probe.js';
 import type { AccessPort } from './types.js';
 
 const FAST = { connect: 1_000, banner: 300, command: 1_000, tls: 300, quit: 200 };
-const WATCHED = new Set(['TCPSocketWrap', 'TLSWrap', 'TCPServerWrap', 'Timeout']);
-
-function handles(): string[] {
-  return process
-    .getActiveResourcesInfo()
-    .filter((r) => WATCHED.has(r))
-    .sort();
-}
-
-/** Handles of each watched kind that `now` holds beyond `before`. */
-function extra(before: string[], now: string[]): string[] {
-  const left = [...before];
-  return now.filter((h) => {
-    const i = left.indexOf(h);
-    if (i === -1) return true;
-    left.splice(i, 1);
-    return false;
-  });
-}
-
-/** Closed sockets disappear a few event-loop turns later; the bound is far below any probe timeout. */
-async function leftovers(before: string[]): Promise<string[]> {
-  const deadline = performance.now() + 150;
-  let more = extra(before, handles());
-  while (more.length > 0 && performance.now() < deadline) {
-    await new Promise((resolve) => setImmediate(resolve));
-    more = extra(before, handles());
-  }
-  return more;
-}
 
 const imap = (line: string): string[] => {
   const [tag, verb] = line.split(' ');
@@ -46,7 +17,7 @@ const imap = (line: string): string[] => {
 
 describe('access probe resource hygiene', () => {
   it('leaves no socket or timer open after hostile, broken and well-run peers', async () => {
-    const before = handles();
+    const before = openHandles();
     expect(before.filter((h) => h !== 'Timeout')).toEqual([]);
     const ca = await createLabCa();
     const cert = await ca.issue({ names: ['mail.test'] });
@@ -152,13 +123,13 @@ describe('access probe resource hygiene', () => {
       ...before,
       ...Array.from({ length: peers.length + 1 + labListeners }, () => 'TCPServerWrap'),
     ];
-    expect(await leftovers(listening)).toEqual([]);
+    expect(await leftoverHandles(listening)).toEqual([]);
     await Promise.all([...peers, aborted, lab].map((p) => p.close()));
 
     expect(results[0]?.error).toBeUndefined();
     expect(results.slice(1, scripts.length + 1).every((r) => r.error !== undefined)).toBe(true);
     expect(results.at(-1)?.connect.reason).toBe('refused');
     expect(labResults.every((r) => r.error === undefined && r.tls?.authorized)).toBe(true);
-    expect(await leftovers(before)).toEqual([]);
+    expect(await leftoverHandles(before)).toEqual([]);
   });
 });

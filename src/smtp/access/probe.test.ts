@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
 import { SMTP_MAX_REPLY_LINE } from '../../core/limits.js';
-import { startLabAccess, type LabAccess } from '../../lab/access-servers.js';
-import { createLabCa, type LabCa } from '../../lab/ca.js';
+import type { LabCa } from '../../lab/ca.js';
 import { labDialer } from '../../lab/dialer.js';
-import { startLinePeer, type LinePeer, type LinePeerScript } from '../../../test/unit/support/access-peer.js';
+import type { LinePeer } from '../../../test/unit/support/access-peer.js';
+import { useAccessLab } from '../../../test/unit/support/access-lab.js';
+import { refusingAfterFirst } from '../../../test/unit/support/refusing-dialer.js';
 import { probeAccessHost, probeAccessPort, type AccessProbeOptions } from './probe.js';
 import type { AccessPort, AccessProbeResult } from './types.js';
 
@@ -13,44 +14,24 @@ const HOST = 'mail.test';
 /** Commands that would carry credentials: the probe must never send one. */
 const CREDENTIAL_VERBS = /^(?:[a-z] )?(?:AUTH|AUTHENTICATE|LOGIN|USER|PASS|APOP)\b/i;
 
-let ca: LabCa;
-let lab: LabAccess;
-const peers: LinePeer[] = [];
-
-beforeAll(async () => {
-  ca = await createLabCa();
-  lab = await startLabAccess(
-    [
-      { address: '127.0.0.21', hostname: HOST, profile: 'submission-good' },
-      { address: '127.0.0.21', hostname: HOST, profile: 'imap-good' },
-      { address: '127.0.0.21', hostname: HOST, profile: 'pop3-good' },
-      { address: '127.0.0.22', hostname: HOST, profile: 'submission-plain-auth' },
-      { address: '127.0.0.22', hostname: HOST, profile: 'imap-plaintext' },
-      { address: '127.0.0.22', hostname: HOST, profile: 'pop3-plaintext' },
-    ],
-    ca,
-  );
-});
-afterAll(async () => {
-  await Promise.all([lab.close(), ...peers.map((p) => p.close())]);
-});
+const lab = useAccessLab({ host: HOST, good: '127.0.0.21', weak: '127.0.0.22' });
 
 function labProbe(address: string, port: AccessPort, o: Partial<AccessProbeOptions> = {}) {
   return probeAccessPort(
     { host: HOST, address, port },
-    { dialer: labDialer(lab.ports), timeouts: FAST, ca: [ca.certPem], heloName: 'probe.test', ...o },
+    {
+      dialer: labDialer(lab.servers.ports),
+      timeouts: FAST,
+      ca: [lab.ca.certPem],
+      heloName: 'probe.test',
+      ...o,
+    },
   );
 }
 
 async function tlsFor(o: Parameters<LabCa['issue']>[0] = { names: [HOST] }) {
-  const cert = await ca.issue(o);
+  const cert = await lab.ca.issue(o);
   return { key: cert.keyPem, cert: cert.chainPem };
-}
-
-async function peer(script: LinePeerScript): Promise<LinePeer> {
-  const p = await startLinePeer(script);
-  peers.push(p);
-  return p;
 }
 
 /** Probes `port` with the dialer sending it to the scripted peer. */
@@ -58,7 +39,7 @@ function peerProbe(p: LinePeer, port: AccessPort, o: Partial<AccessProbeOptions>
   const dialer = labDialer(new Map([['127.0.0.1', new Map([[port, p.port]])]]));
   return probeAccessPort(
     { host: HOST, address: '127.0.0.1', port },
-    { dialer, timeouts: FAST, ca: [ca.certPem], legacyTls: false, ...o },
+    { dialer, timeouts: FAST, ca: [lab.ca.certPem], legacyTls: false, ...o },
   );
 }
 
@@ -170,7 +151,7 @@ describe('probeAccessPort against the lab servers', () => {
   it('probes every port of every address, in address then port order', async () => {
     const results = await probeAccessHost(
       { host: HOST, addresses: ['127.0.0.21', '127.0.0.22'] },
-      { dialer: labDialer(lab.ports), timeouts: FAST, ca: [ca.certPem], legacyTls: false },
+      { dialer: labDialer(lab.servers.ports), timeouts: FAST, ca: [lab.ca.certPem], legacyTls: false },
     );
     expect(results.map((r) => `${r.address}:${r.port}:${r.connect.ok}`)).toEqual([
       '127.0.0.21:465:true',
@@ -193,7 +174,7 @@ describe('probeAccessPort against the lab servers', () => {
 
 describe('probeAccessPort against odd but honest peers', () => {
   it('records an IMAP BYE greeting as a refused session', async () => {
-    const p = await peer({ greeting: ['* BYE Too many connections'], answer: () => 'stall' });
+    const p = await lab.peer({ greeting: ['* BYE Too many connections'], answer: () => 'stall' });
     const r = await peerProbe(p, 143);
     expect(r.greeting).toEqual({ ok: false, text: ['Too many connections'] });
     expect(r.error).toEqual({ phase: 'greeting', reason: 'session refused: BYE Too many connections' });
@@ -201,21 +182,21 @@ describe('probeAccessPort against odd but honest peers', () => {
   });
 
   it('records a 421 submission banner as a temporary refusal', async () => {
-    const p = await peer({ greeting: ['421 4.7.0 Try again later'], answer: () => ['221 bye'] });
+    const p = await lab.peer({ greeting: ['421 4.7.0 Try again later'], answer: () => ['221 bye'] });
     const r = await peerProbe(p, 587);
     expect(r.greeting).toMatchObject({ ok: false, code: 421 });
     expect(r.error?.reason).toContain('temporarily refused');
   });
 
   it('notes IMAP PREAUTH', async () => {
-    const p = await peer({ greeting: ['* PREAUTH welcome'], answer: imapOk('IMAP4rev1') });
+    const p = await lab.peer({ greeting: ['* PREAUTH welcome'], answer: imapOk('IMAP4rev1') });
     const r = await peerProbe(p, 143);
     expect(r.greeting).toEqual({ ok: true, text: ['welcome'], preauth: true });
     expect(r.starttls).toEqual({ offered: false, ok: false });
   });
 
   it('records a CAPABILITY answered with BAD', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: ['* OK ready'],
       answer: (line) => [`${line.split(' ')[0]} BAD no`],
     });
@@ -224,7 +205,7 @@ describe('probeAccessPort against odd but honest peers', () => {
   });
 
   it('records STARTTLS refused with NO', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: ['* OK ready'],
       answer: (line) => {
         const [tag, verb] = line.split(' ');
@@ -242,7 +223,7 @@ describe('probeAccessPort against odd but honest peers', () => {
   });
 
   it('accepts a POP3 server without CAPA as unlisted, not as an error', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: ['+OK POP3 ready <1896.697170952@pop.test>'],
       answer: (line) => (line === 'QUIT' ? ['+OK bye'] : ['-ERR unknown command']),
     });
@@ -253,7 +234,7 @@ describe('probeAccessPort against odd but honest peers', () => {
   });
 
   it('un-stuffs dotted CAPA lines', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: ['+OK ready'],
       answer: (line) => (line === 'CAPA' ? ['+OK', '..ODD', 'USER', '.'] : ['+OK bye']),
     });
@@ -263,7 +244,7 @@ describe('probeAccessPort against odd but honest peers', () => {
 
   it('observes a TLS 1.0-only implicit port through the legacy probes', async () => {
     const tls = await tlsFor();
-    const p = await peer({
+    const p = await lab.peer({
       implicitTls: { ...tls, minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' },
       greeting: ['* OK ready'],
       answer: imapOk('IMAP4rev1'),
@@ -276,7 +257,7 @@ describe('probeAccessPort against odd but honest peers', () => {
   });
 
   it('reports a clear-text server on an implicit-TLS port as a TLS failure', async () => {
-    const p = await peer({ greeting: ['+OK POP3 ready'], answer: () => ['-ERR what'] });
+    const p = await lab.peer({ greeting: ['+OK POP3 ready'], answer: () => ['-ERR what'] });
     const r = await peerProbe(p, 995, { legacyTls: true });
     expect(r.connect.ok).toBe(true);
     expect(r.greeting).toBeUndefined();
@@ -289,7 +270,7 @@ describe('probeAccessPort against odd but honest peers', () => {
 
 describe('probeAccessPort against hostile or failing peers', () => {
   it('gives up on a server that never greets', async () => {
-    const p = await peer({ greeting: 'stall', answer: () => 'stall' });
+    const p = await lab.peer({ greeting: 'stall', answer: () => 'stall' });
     const started = performance.now();
     const r = await peerProbe(p, 143);
     expect(performance.now() - started).toBeLessThan(FAST.banner + 500);
@@ -297,13 +278,13 @@ describe('probeAccessPort against hostile or failing peers', () => {
   });
 
   it('gives up on an implicit-TLS server that never completes the handshake', async () => {
-    const p = await peer({ greeting: 'stall', answer: () => 'stall' });
+    const p = await lab.peer({ greeting: 'stall', answer: () => 'stall' });
     const r = await peerProbe(p, 993, { timeouts: { ...FAST, tls: 300 } });
     expect(r.error?.phase).toBe('tls');
   });
 
   it('ends a 10 MB greeting line at the line limit', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: Buffer.concat([Buffer.from('+OK '), Buffer.alloc(10 * 1024 * 1024, 0x78)]),
       answer: () => 'stall',
     });
@@ -313,7 +294,7 @@ describe('probeAccessPort against hostile or failing peers', () => {
   });
 
   it('reports binary garbage as not IMAP and escapes control characters', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: Buffer.from([0x16, 0x03, 0x01, 0x1b, 0x5b, 0x32, 0x4a, 0x0d, 0x0a]),
       answer: () => 'stall',
     });
@@ -326,13 +307,37 @@ describe('probeAccessPort against hostile or failing peers', () => {
 
   it('stops on a flood of untagged responses', async () => {
     const flood = Array.from({ length: 500 }, (_, i) => `* ${i} EXISTS`);
-    const p = await peer({ greeting: ['* OK ready'], answer: () => flood });
+    const p = await lab.peer({ greeting: ['* OK ready'], answer: () => flood });
     const r = await peerProbe(p, 143);
     expect(r.error).toEqual({ phase: 'capability', reason: expect.stringContaining('longer than') });
   });
 
+  it('names a hang-up in the middle of a response', async () => {
+    const p = await lab.peer({
+      greeting: ['* OK ready'],
+      answer: () => ({ last: ['* CAPABILITY IMAP4rev1'] }),
+    });
+    const r = await peerProbe(p, 143);
+    expect(r.error).toEqual({ phase: 'capability', reason: 'connection closed in the middle of a response' });
+  });
+
+  it('names a legacy connection that could not be dialled with the error code', async () => {
+    const p = await lab.peer({
+      implicitTls: await tlsFor(),
+      greeting: ['* OK ready'],
+      answer: imapOk('IMAP4rev1'),
+    });
+    const dialer = refusingAfterFirst(labDialer(new Map([['127.0.0.1', new Map([[993, p.port]])]])));
+    const r = await peerProbe(p, 993, { legacyTls: true, dialer });
+    expect(r.error).toBeUndefined();
+    expect(r.legacyTls).toEqual({ TLSv1: 'error', 'TLSv1.1': 'error' });
+    expect(r.transcript.filter((l) => l.dir === '*').map((l) => l.line)).toContain(
+      'TLSv1 in a separate connection: error (E_NET_CONNECT: connect to port 993 failed: ECONNREFUSED)',
+    );
+  });
+
   it('stops when a peer speaks out of turn', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: ['* OK ready'],
       answer: (line) => [...imapOk('IMAP4rev1 STARTTLS')(line), '* junk', '* more junk'],
     });
@@ -344,7 +349,7 @@ describe('probeAccessPort against hostile or failing peers', () => {
   });
 
   it('records a peer that hangs up during the STLS handshake', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: ['+OK ready'],
       answer: (line) => (line === 'CAPA' ? ['+OK', 'STLS', '.'] : { starttls: ['+OK go'], then: 'close' }),
     });
@@ -355,7 +360,7 @@ describe('probeAccessPort against hostile or failing peers', () => {
   });
 
   it('records a peer that stalls after agreeing to STLS', async () => {
-    const p = await peer({
+    const p = await lab.peer({
       greeting: ['+OK ready'],
       answer: (line) => (line === 'CAPA' ? ['+OK', 'STLS', '.'] : { starttls: ['+OK go'], then: 'stall' }),
     });
@@ -364,7 +369,7 @@ describe('probeAccessPort against hostile or failing peers', () => {
   });
 
   it('stops promptly when aborted', async () => {
-    const p = await peer({ greeting: 'stall', answer: () => 'stall' });
+    const p = await lab.peer({ greeting: 'stall', answer: () => 'stall' });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     const started = performance.now();

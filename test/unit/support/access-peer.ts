@@ -1,5 +1,5 @@
 /**
- * Scripted line-protocol peers for the access probe tests (IMAP, POP3, SMTP submission): a
+ * Scripted line-protocol peers for the probe tests (SMTP on port 25 and submission, IMAP, POP3): a
  * net.Server on 127.0.0.1 port 0 that greets, answers each command through a function, upgrades to
  * TLS when told, speaks TLS from the first byte when asked, or misbehaves on purpose.
  */
@@ -11,6 +11,8 @@ export type LineAction =
   | string[]
   | 'stall'
   | 'close'
+  /** Send these lines, then end the connection as a server does after QUIT. */
+  | { last: string[] }
   /** Send these lines, then run the TLS handshake as a server (or hang up / go silent instead). */
   | { starttls: string[]; then?: 'handshake' | 'close' | 'stall' };
 
@@ -60,7 +62,7 @@ export async function startLinePeer(script: LinePeerScript): Promise<LinePeer> {
   const greet = (socket: Socket) => {
     const g = script.greeting;
     if (g === 'stall') return;
-    socket.write(Buffer.isBuffer(g) ? g : g.map((l) => `${l}\r\n`).join(''));
+    socket.write(Buffer.isBuffer(g) ? g : wire(g));
   };
 
   const serve = (socket: Socket, secure: boolean) => {
@@ -82,10 +84,15 @@ export async function startLinePeer(script: LinePeerScript): Promise<LinePeer> {
         return true;
       }
       if (Array.isArray(a)) {
-        socket.write(a.map((l) => `${l}\r\n`).join(''));
+        socket.write(wire(a));
         return false;
       }
-      socket.write(a.starttls.map((l) => `${l}\r\n`).join(''));
+      // Lines after QUIT are still read (and recorded), as a real server's would be until it closes.
+      if ('last' in a) {
+        socket.end(wire(a.last));
+        return false;
+      }
+      socket.write(wire(a.starttls));
       socket.off('data', onData);
       if (a.then === 'close') socket.once('data', () => socket.destroy());
       else if (a.then !== 'stall') secureOver(socket, starttlsCtx!, (s) => serve(s, true));
@@ -116,4 +123,9 @@ export async function startLinePeer(script: LinePeerScript): Promise<LinePeer> {
       server.close(() => resolve());
     });
   return peer;
+}
+
+/** Lines as they go on the wire, each ended by CRLF. */
+function wire(lines: string[]): string {
+  return lines.map((l) => `${l}\r\n`).join('');
 }
