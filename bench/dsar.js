@@ -1,13 +1,17 @@
 // bench:dsar — generates a Maildir (default 20,000 messages of ~20 KB; `--messages 100000` for the
 // full 2 GB run) where a tenth of the messages hold the subject's address only inside base64
 // bodies or RFC 2047 encoded words, another tenth in plain text, and a twentieth only a longer
-// address (joann@x.org) that must not match. Reports messages/s, MB/s, recall and precision of
-// `dsar find`, and of `rg -l -i` and `grep -rli` on the same tree when installed.
+// address (joann@x.org) that must not match. Reports messages/s, MB/s, CPU time, recall and
+// precision of `dsar find` (and how many messages it fully decoded), of `rg -l -i` and
+// `grep -rli` on the same tree when installed, and the floor: reading every file in Node without
+// searching. Note that `rg` skips hidden directories, so without --hidden it reads only INBOX
+// (a third of this tree: .Sent and .Archive are Maildir++ folders).
 import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { compileIdentity } from '../dist/dsar/identity.js';
 import { runFind } from '../dist/dsar/search/run.js';
 
@@ -133,15 +137,54 @@ console.log(
 // Warm the page cache so every tool reads from memory alike.
 spawnSync('sh', ['-c', `find '${root}' -type f -exec cat {} + > /dev/null`]);
 
+// The floor: what reading every file costs in Node (open, fstat, read, close into one reused
+// buffer, as the search does), without any searching, on 1 and 2 threads.
+const READ_ONLY = `
+  const { openSync, fstatSync, readSync, closeSync } = require('node:fs');
+  const { parentPort, workerData } = require('node:worker_threads');
+  let buf = Buffer.allocUnsafe(1 << 20);
+  for (const p of workerData) {
+    const fd = openSync(p, 'r');
+    const size = fstatSync(fd).size;
+    if (size > buf.length) buf = Buffer.allocUnsafe(size);
+    for (let off = 0; off < size; ) { const n = readSync(fd, buf, off, size - off, off); if (!n) break; off += n; }
+    closeSync(fd);
+  }
+  parentPort.postMessage(0);`;
+const files = [];
+for (const f of ['', '.Sent', '.Archive'])
+  for (const s of ['cur', 'new'])
+    for (const n of readdirSync(join(root, f, s))) files.push(join(root, f, s, n));
+for (const threads of [1, 2]) {
+  const t1 = process.hrtime.bigint();
+  const c1 = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: threads }, (_, k) => {
+      const w = new Worker(READ_ONLY, { eval: true, workerData: files.filter((_, i) => i % threads === k) });
+      return new Promise((resolve, reject) =>
+        w.once('message', () => resolve(w.terminate())).once('error', reject),
+      );
+    }),
+  );
+  const s = Number(process.hrtime.bigint() - t1) / 1e9;
+  const cpu = process.cpuUsage(c1);
+  console.log(
+    `${`read only (${threads} thr)`.padEnd(20)}: ${s.toFixed(2)} s, ${(N / s).toFixed(0)} messages/s, ${(mb / s).toFixed(1)} MB/s, cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (floor: no searching)`,
+  );
+}
+
 const id = compileIdentity({ addresses: [ADDR], names: [] });
 for (const threads of [1, Math.min(4, availableParallelism())]) {
   const t1 = process.hrtime.bigint();
+  const c1 = process.cpuUsage(); // all threads of the process
   const r = await runFind([{ type: 'maildir', kind: 'mailbox', path: root }], id, { threads });
   const s = Number(process.hrtime.bigint() - t1) / 1e9;
+  const cpu = process.cpuUsage(c1);
+  const decoded = r.sources.reduce((a, x) => a + x.decoded, 0);
   const found = new Set(r.matches.map((m) => m.location.file));
   const sc = score(found, truth);
   console.log(
-    `${`dsar find (${threads} thr)`.padEnd(20)}: ${s.toFixed(2)} s, ${(N / s).toFixed(0)} messages/s, ${(mb / s).toFixed(1)} MB/s, recall ${pct(sc.recall)}, precision ${pct(sc.precision)}, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
+    `${`dsar find (${threads} thr)`.padEnd(20)}: ${s.toFixed(2)} s, ${(N / s).toFixed(0)} messages/s, ${(mb / s).toFixed(1)} MB/s, recall ${pct(sc.recall)}, precision ${pct(sc.precision)}, cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, sys ${(cpu.system / 1e6).toFixed(2)}), fully decoded ${decoded} of ${N}, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
   );
   if (threads === 1 && availableParallelism() === 1) break;
 }

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeMaildir } from '../../../test/unit/support/dsar-fixture.js';
+import { b64, ew, writeMaildir } from '../../../test/unit/support/dsar-fixture.js';
 import { compileIdentity } from '../identity.js';
+import { scanMessage } from './message.js';
 import { runFind } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcomply-dsar-run-'));
@@ -26,5 +28,41 @@ describe('runFind on worker threads', () => {
     expect(one.matches.length).toBe(3 + 40);
     expect(two.matches).toEqual(one.matches);
     expect(two.sources).toEqual(one.sources);
+  });
+});
+
+describe('runFind with the pre-filter', () => {
+  it('finds exactly what scanning every message in full finds, decoding only what may match', async () => {
+    const root = join(dir, 'Prefiltered');
+    writeMaildir(root);
+    const bodies = [
+      (i: number) => `From: x@y.example\nSubject: ${i}\n\nnothing\n`,
+      (i: number) => `From: x@y.example\nSubject: ${ew(`${i} ann@x.org`)}\n\nx\n`,
+      (i: number) => `Content-Transfer-Encoding: base64\n\n${b64(`${i} write to ann@x.org`)}\n`,
+      (i: number) => `From: joann@x.org\n\n${i}\n`,
+      (i: number) => `Content-Disposition: attachment; filename="ann@x\\.org-${i}"\n\nx\n`,
+    ];
+    for (let i = 0; i < 150; i++)
+      writeFileSync(join(root, i % 2 ? 'cur' : '.Sent/cur', `3000${i}.M${i}P1.host:2,S`), bodies[i % 5]!(i));
+    const id = compileIdentity({ addresses: ['ann@x.org'], names: [] });
+    const expected = new Map<string, string>();
+    for (const sub of ['cur', '.Sent/cur'])
+      for (const f of readdirSync(join(root, sub))) {
+        const raw = readFileSync(join(root, sub, f));
+        if (scanMessage(raw, id).hits.length) expected.set(f, createHash('sha256').update(raw).digest('hex'));
+      }
+    const src = [{ type: 'maildir' as const, kind: 'mailbox' as const, path: root }];
+    for (const threads of [1, 2]) {
+      const r = await runFind(src, id, { threads });
+      const found = new Map(
+        r.matches.map((m) => [m.location.type === 'maildir' ? m.location.file : '', m.location.sha256]),
+      );
+      expect(found).toEqual(expected);
+      const items = r.sources[0]!.items;
+      const decoded = r.sources[0]!.decoded;
+      expect(items).toBe(155);
+      // The 30 plain messages and the unrelated fixture message are ruled out from their bytes.
+      expect(decoded).toBe(items - 31);
+    }
   });
 });

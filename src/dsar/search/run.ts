@@ -1,9 +1,11 @@
 import type { IdentityMatcher } from '../identity.js';
-import { readSource, sourceLabel } from '../sources/index.js';
+import { sourceLabel } from '../sources/index.js';
 import type { SourceItem } from '../sources/types.js';
 import type { Hit, ItemProblem, Match, SourceKind, SourceSpec } from '../types.js';
-import { scanMessage, type MessageScan } from './message.js';
+import { feedSource, type FeedContext, type Pending, type Ready } from './feed.js';
+import type { MessageScan } from './message.js';
 import { ScanPool } from './pool.js';
+import { compilePrefilter } from './prefilter.js';
 import type { LogEvent } from '../../logs/parse/types.js';
 
 /** Per source: what was read and what matched. */
@@ -14,6 +16,8 @@ export interface SourceSummary {
   bytes: number;
   matches: number;
   problems: number;
+  /** Messages fully parsed and decoded; the pre-filter proved the others hold no match. */
+  decoded: number;
 }
 
 /** The result of `dsar find`. */
@@ -64,55 +68,66 @@ export async function runFind(
   };
   let items = 0;
   let bytes = 0;
-  const pool = (opts.threads ?? 1) > 1 ? new ScanPool(opts.threads ?? 1, id.subject) : undefined;
-  // Items wait here in source order while workers scan them, so results keep that order.
-  const queue: Queued[] = [];
-  const settle = async (q: Queued): Promise<void> => {
-    const { item, source, summary } = q;
-    if (item.type === 'problem') {
+  const threads = opts.threads ?? 1;
+  const pool = threads > 1 ? new ScanPool(threads, id.subject) : undefined;
+  const ctx: FeedContext = {
+    id,
+    canMatch: compilePrefilter(id.subject),
+    scratch: { buf: Buffer.alloc(0) },
+    keepBytes: opts.onMatch !== undefined,
+  };
+  if (pool) ctx.pool = pool;
+  const settle = async (r: Ready, source: SourceSpec, summary: SourceSummary): Promise<void> => {
+    if (r.kind === 'problem') {
       summary.problems++;
-      result.problems.push({ source, item: item.item, reason: item.reason });
+      result.problems.push({ source, item: r.item, reason: r.reason });
       return;
     }
-    const match = item.type === 'message' ? toMatch(item, await q.scan, result, source) : matchLog(item, id);
+    const size = r.kind === 'log' ? Buffer.byteLength(r.item.text) : r.size;
+    summary.items++;
+    summary.bytes += size;
+    items++;
+    bytes += size;
+    if (opts.onProgress && items % 500 === 0) opts.onProgress(items, bytes, summary.label);
+    if (r.kind === 'ruled-out') return;
+    if (r.kind === 'message') summary.decoded++;
+    const match =
+      r.kind === 'message' ? toMatch(r.item, r.scan, r.size, result, source) : matchLog(r.item, id);
     if (!match) return;
     summary.matches++;
     result.matches.push(match);
     result.countsByKind[match.location.kind] = (result.countsByKind[match.location.kind] ?? 0) + 1;
-    if (opts.onMatch) await opts.onMatch(match, item);
+    if (opts.onMatch) await opts.onMatch(match, r.item);
+  };
+  // Items wait here in source order while workers read and scan them, so results keep that order.
+  const queue: (Pending & { source: SourceSpec; summary: SourceSummary })[] = [];
+  let inFlight = 0;
+  const settleFirst = async (): Promise<void> => {
+    const q = queue.shift();
+    if (!q) return;
+    inFlight -= q.weight;
+    for (const r of await q.ready) await settle(r, q.source, q.summary);
   };
   try {
     for (const source of sources) {
       const label = sourceLabel(source);
-      const summary: SourceSummary = { source, label, items: 0, bytes: 0, matches: 0, problems: 0 };
+      const summary: SourceSummary = {
+        source,
+        label,
+        items: 0,
+        bytes: 0,
+        matches: 0,
+        problems: 0,
+        decoded: 0,
+      };
       result.sources.push(summary);
-      for await (const item of readSource(source)) {
-        if (item.type !== 'problem') {
-          const size = item.type === 'message' ? item.raw.length : Buffer.byteLength(item.text);
-          summary.items++;
-          summary.bytes += size;
-          items++;
-          bytes += size;
-          if (opts.onProgress && items % 500 === 0) opts.onProgress(items, bytes, label);
-        }
-        const q: Queued = { item, source, summary };
-        if (item.type === 'message')
-          // A worker that fails turns its messages into 'could not be parsed' problems, never a crash.
-          q.scan = pool
-            ? pool.scan(item.raw).then(
-                (r) => {
-                  item.raw = r.raw;
-                  return r.scan;
-                },
-                () => undefined,
-              )
-            : Promise.resolve(scanSafe(item.raw, id));
-        queue.push(q);
-        while (queue.length > (pool ? QUEUE_PER_THREAD * (opts.threads ?? 1) : 0))
-          await settle(queue.shift() as Queued);
+      for await (const pending of feedSource(source, ctx)) {
+        queue.push({ ...pending, source, summary });
+        inFlight += pending.weight;
+        while (queue.length && inFlight > (pool ? IN_FLIGHT_PER_THREAD * threads : 0)) await settleFirst();
       }
     }
-    while (queue.length) await settle(queue.shift() as Queued);
+    while (queue.length) await settleFirst();
   } finally {
     await pool?.close();
   }
@@ -121,27 +136,16 @@ export async function runFind(
   return result;
 }
 
-interface Queued {
-  item: SourceItem;
-  source: SourceSpec;
-  summary: SourceSummary;
-  scan?: Promise<MessageScan | undefined>;
-}
-
-/** Messages in flight per worker: enough to keep it busy, few enough to bound memory. */
-const QUEUE_PER_THREAD = 16;
-
-function scanSafe(raw: Buffer, id: IdentityMatcher): MessageScan | undefined {
-  try {
-    return scanMessage(raw, id);
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * Weight in flight per worker (see Pending in feed.ts): two Maildir batches or 16 messages, enough
+ * to keep it busy and few enough to bound memory.
+ */
+const IN_FLIGHT_PER_THREAD = 128;
 
 function toMatch(
   item: Extract<SourceItem, { type: 'message' }>,
   scan: MessageScan | undefined,
+  size: number,
   result: FindResult,
   source: SourceSpec,
 ): Match | undefined {
@@ -151,7 +155,7 @@ function toMatch(
   }
   for (const p of scan.problems) result.problems.push({ source, item: itemName(item), reason: p });
   if (scan.hits.length === 0) return undefined;
-  const m: Match = { location: item.location, size: item.raw.length, hits: scan.hits };
+  const m: Match = { location: item.location, size, hits: scan.hits };
   if (scan.messageId) m.messageId = scan.messageId;
   if (scan.date) m.date = scan.date;
   if (scan.subject) m.subject = scan.subject;

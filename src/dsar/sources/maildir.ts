@@ -1,10 +1,25 @@
 import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DSAR_MAX_MESSAGE_BYTES } from '../../core/limits.js';
 import type { SourceKind } from '../types.js';
 import { readReason, sha256, sourceReason } from './fs-util.js';
-import { readMessageFile } from './read-file.js';
+import { readMessageFile, type ReadScratch } from './read-file.js';
 import type { SourceItem } from './types.js';
+
+/** One message file of a Maildir, listed but not read yet. */
+export interface MaildirEntry {
+  /** The Maildir root as given. */
+  root: string;
+  kind: SourceKind;
+  /** Folder name ('' for INBOX). */
+  folder: string;
+  sub: 'cur' | 'new';
+  file: string;
+}
+
+type Problem = Extract<SourceItem, { type: 'problem' }>;
+type Message = Extract<SourceItem, { type: 'message' }>;
 
 /**
  * Reads a Maildir (Dovecot Maildir++ layout): the root's cur/ and new/ are INBOX, every `.Name`
@@ -12,6 +27,24 @@ import type { SourceItem } from './types.js';
  * deliveries in progress and is skipped; index and cache files are not mail.
  */
 export async function* readMaildir(root: string, kind: SourceKind): AsyncGenerator<SourceItem> {
+  for await (const listed of listMaildir(root, kind)) {
+    if (!Array.isArray(listed)) {
+      yield listed;
+      continue;
+    }
+    for (const entry of listed) {
+      const item = readMaildirEntry(entry);
+      if (item) yield item;
+    }
+  }
+}
+
+/**
+ * Lists the message files of a Maildir in a stable order (folder, cur before new, name), one
+ * cur/ or new/ directory at a time: a step per file through async generators cost more than
+ * reading the file (bench:dsar).
+ */
+export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerator<MaildirEntry[] | Problem> {
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -36,44 +69,56 @@ export async function* readMaildir(root: string, kind: SourceKind): AsyncGenerat
         yield { type: 'problem', item: `${folder || 'INBOX'}/${sub}`, reason: readReason(err) };
         continue;
       }
-      for (const file of files) {
-        if (file.startsWith('.')) continue;
-        const item = `${folder || 'INBOX'}/${sub}/${file}`;
-        try {
-          const found = await readFollowingRename(dir, sub, file);
-          if (!found) {
-            yield { type: 'problem', item, reason: 'vanished during the scan (expunged or moved)' };
-            continue;
-          }
-          const { raw } = found;
-          if (raw === 'not-a-file') continue;
-          if (raw === 'oversize') {
-            yield {
-              type: 'problem',
-              item,
-              reason: `larger than ${DSAR_MAX_MESSAGE_BYTES} bytes, not searched`,
-            };
-            continue;
-          }
-          yield {
-            type: 'message',
-            raw,
-            location: {
-              type: 'maildir',
-              kind: folderKind(kind, folder),
-              path: root,
-              folder,
-              sub: found.sub,
-              file: found.file,
-              sha256: sha256(raw),
-            },
-          };
-        } catch (err) {
-          yield { type: 'problem', item, reason: readReason(err) };
-        }
-      }
+      const listed: MaildirEntry[] = [];
+      for (const file of files) if (!file.startsWith('.')) listed.push({ root, kind, folder, sub, file });
+      if (listed.length) yield listed;
     }
   }
+}
+
+/**
+ * Reads one listed message: the message, a problem, or undefined for something that is not a
+ * file. With `scratch` the bytes are a view of that shared buffer (see readMessageFile) and the
+ * sha256 is left empty: a search hashes only the messages it keeps (its matches), which saves a
+ * fifth of its time (bench:dsar).
+ */
+export function readMaildirEntry(e: MaildirEntry, scratch?: ReadScratch): Message | Problem | undefined {
+  const item = `${e.folder || 'INBOX'}/${e.sub}/${e.file}`;
+  const dir = e.folder === '' ? e.root : join(e.root, `.${e.folder}`);
+  try {
+    const found = readFollowingRename(dir, e.sub, e.file, scratch);
+    if (!found) return { type: 'problem', item, reason: 'vanished during the scan (expunged or moved)' };
+    const { raw } = found;
+    if (raw === 'not-a-file') return undefined;
+    if (raw === 'oversize')
+      return { type: 'problem', item, reason: `larger than ${DSAR_MAX_MESSAGE_BYTES} bytes, not searched` };
+    return maildirMessage(e, raw, found.sub, found.file, scratch ? '' : sha256(raw));
+  } catch (err) {
+    return { type: 'problem', item, reason: readReason(err) };
+  }
+}
+
+/** The message item of a listed file read as `raw` (under `sub`/`file`, its name when read). */
+export function maildirMessage(
+  e: MaildirEntry,
+  raw: Buffer,
+  sub: 'cur' | 'new',
+  file: string,
+  hash: string,
+): Message {
+  return {
+    type: 'message',
+    raw,
+    location: {
+      type: 'maildir',
+      kind: folderKind(e.kind, e.folder),
+      path: e.root,
+      folder: e.folder,
+      sub,
+      file,
+      sha256: hash,
+    },
+  };
 }
 
 /**
@@ -81,27 +126,30 @@ export async function* readMaildir(root: string, kind: SourceKind): AsyncGenerat
  * renames a file when its flags change (`:2,S` to `:2,RS`) and moves it from new/ to cur/ when a
  * client first sees it, both of which happen while a scan runs. The part before ':' stays.
  */
-async function readFollowingRename(
+function readFollowingRename(
   dir: string,
   sub: 'cur' | 'new',
   file: string,
-): Promise<{ raw: ReturnType<typeof readMessageFile>; sub: 'cur' | 'new'; file: string } | undefined> {
+  scratch: ReadScratch | undefined,
+): { raw: ReturnType<typeof readMessageFile>; sub: 'cur' | 'new'; file: string } | undefined {
   try {
-    return { raw: readMessageFile(join(dir, sub, file)), sub, file };
+    // Plain concatenation: path.join normalising cost a quarter of what the open itself did.
+    return { raw: readMessageFile(`${dir}/${sub}/${file}`, scratch), sub, file };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const base = file.split(':')[0] as string;
   let names: string[];
   try {
-    names = await readdir(join(dir, 'cur'));
+    // Synchronous: this is the rare path, and it keeps a read usable from a worker's loop.
+    names = readdirSync(join(dir, 'cur'));
   } catch {
     return undefined;
   }
   const moved = names.find((n) => n !== file && n.split(':')[0] === base);
   if (!moved) return undefined;
   try {
-    return { raw: readMessageFile(join(dir, 'cur', moved)), sub: 'cur', file: moved };
+    return { raw: readMessageFile(join(dir, 'cur', moved), scratch), sub: 'cur', file: moved };
   } catch {
     return undefined;
   }
