@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { anonymizeFile, anonymizeInPlace, type AnonymizeReceipt } from '../../logs/anonymize/file.js';
 import { readKeyFile, writeKeyFile, type AnonymizerKeys } from '../../logs/anonymize/keys.js';
-import { DEFAULT_POLICY, readPolicyFile } from '../../logs/anonymize/policy.js';
+import { DEFAULT_POLICY } from '../../logs/anonymize/policy.js';
 import { LogParser } from '../../logs/parse/parser.js';
 import { LOG_FORMATS, type LogFormat } from '../../logs/parse/types.js';
 import { logLines } from '../../logs/read-lines.js';
@@ -159,7 +159,9 @@ async function runParse(files: string[], flags: ParseFlags): Promise<number> {
 
 async function runAnonymize(flags: AnonymizeFlags): Promise<number> {
   quietOnBrokenPipe();
-  const policy = flags.policy ? readPolicyFile(flags.policy) : DEFAULT_POLICY;
+  const policy = flags.policy
+    ? (await import('../../logs/anonymize/policy-file.js')).readPolicyFile(flags.policy)
+    : DEFAULT_POLICY;
   let keys: AnonymizerKeys | undefined;
   if (flags.keyFile) keys = readKeyFile(flags.keyFile);
   else if (policy.ip === 'crypto-pan')

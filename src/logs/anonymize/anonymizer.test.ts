@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Anonymizer } from './anonymizer.js';
 import { deriveKeys } from './keys.js';
-import { DEFAULT_POLICY, parsePolicy, type AnonymizePolicy } from './policy.js';
+import { parsePolicy } from './policy-file.js';
+import { DEFAULT_POLICY, type AnonymizePolicy } from './policy.js';
 
 const KEYS = deriveKeys(Buffer.from('11'.repeat(32), 'latin1'));
 const make = (p: Partial<AnonymizePolicy> = {}): Anonymizer =>
