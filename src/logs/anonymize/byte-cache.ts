@@ -1,5 +1,5 @@
 import { LOG_ANON_CACHE_ENTRIES } from '../../core/limits.js';
-import type { OutBuffer } from './out-buffer.js';
+import { viewOf, type OutBuffer } from './out-buffer.js';
 
 // Each slot is four int32s: the key's hash, its arena offset + 1 (0: empty), key length, value length.
 const SLOT = 4;
@@ -19,6 +19,7 @@ export class ByteCache {
   private readonly mask: number;
   private readonly slots: Int32Array;
   private readonly arena: Buffer;
+  private readonly arenaView: DataView;
   private readonly capacity: number;
   private used = 0;
   private count = 0;
@@ -29,6 +30,7 @@ export class ByteCache {
     this.mask = size - 1;
     this.slots = new Int32Array(size * SLOT);
     this.arena = Buffer.allocUnsafe(entries * bytesPerEntry);
+    this.arenaView = viewOf(this.arena);
     this.capacity = entries;
   }
 
@@ -55,7 +57,7 @@ export class ByteCache {
   /** Appends the value of entry p to out. */
   writeValue(p: number, out: OutBuffer): void {
     const off = this.slots[p + 1]! - 1 + this.slots[p + 2]!;
-    out.copy(this.arena, off, off + this.slots[p + 3]!);
+    out.copyFrom(this.arenaView, this.arena, off, off + this.slots[p + 3]!);
   }
 
   /** Whether entry p maps its key to itself (the input already was what we would write). */

@@ -158,6 +158,10 @@ export function checksValueEnd(b: Buffer, vs: number, le: number): number {
 export const KEY_LAST = new Uint8Array(256);
 for (const k of [...USER_KEYS, 'H', 'helo']) KEY_LAST[k.charCodeAt(k.length - 1)] = 1;
 
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
 function digitsAt(b: Buffer, at: number, n: number): boolean {
   for (let k = at; k < at + n; k++) if (!(b[k]! >= 0x30 && b[k]! <= 0x39)) return false;
   return true;
@@ -175,14 +179,17 @@ export function timestampEnd(b: Buffer, ls: number, le: number): number {
   if (c >= 0x41 && c <= 0x5a) {
     const classic =
       b[ls + 3] === 0x20 &&
-      (b[ls + 4] === 0x20 || digitsAt(b, ls + 4, 1)) &&
-      digitsAt(b, ls + 5, 1) &&
+      (b[ls + 4] === 0x20 || isDigit(b[ls + 4]!)) &&
+      isDigit(b[ls + 5]!) &&
       b[ls + 6] === 0x20 &&
-      digitsAt(b, ls + 7, 2) &&
+      isDigit(b[ls + 7]!) &&
+      isDigit(b[ls + 8]!) &&
       b[ls + 9] === COLON &&
-      digitsAt(b, ls + 10, 2) &&
+      isDigit(b[ls + 10]!) &&
+      isDigit(b[ls + 11]!) &&
       b[ls + 12] === COLON &&
-      digitsAt(b, ls + 13, 2) &&
+      isDigit(b[ls + 13]!) &&
+      isDigit(b[ls + 14]!) &&
       b[ls + 15] === 0x20;
     return classic ? ls + 16 : ls;
   }
@@ -225,17 +232,20 @@ export function timestampEnd(b: Buffer, ls: number, le: number): number {
 export function headerEnd(b: Buffer, ls: number, le: number): number {
   const ts = timestampEnd(b, ls, le);
   if (ts === ls || b[ls] === LT) return ts;
+  const cls = CLS; // a local: module bindings are re-read on every use
   let k = ts;
-  if (!(CLS[b[k]!]! & ALNUM) || CLS[b[k]!]! & DIGIT) return ts;
-  while (k < le && CLS[b[k]!]! & HOSTCH) k++;
+  let c = cls[b[k]!]!;
+  if (!(c & ALNUM) || c & DIGIT) return ts;
+  while (k < le && cls[b[k]!]! & HOSTCH) k++;
   if (b[k] !== 0x20) return ts;
   const host = ++k;
   // A program name starts with a letter; a digit there may be an address (`mx 192.0.2.7: ...`).
-  if (!(CLS[b[k]!]! & ALNUM) || CLS[b[k]!]! & DIGIT) return host;
-  while (k < le && (CLS[b[k]!]! & HOSTCH || b[k] === 0x2f)) k++;
+  c = cls[b[k]!]!;
+  if (!(c & ALNUM) || c & DIGIT) return host;
+  while (k < le && (cls[b[k]!]! & HOSTCH || b[k] === 0x2f)) k++;
   if (b[k] === LBRACKET) {
     const p = ++k;
-    while (k < le && CLS[b[k]!]! & DIGIT) k++;
+    while (k < le && cls[b[k]!]! & DIGIT) k++;
     if (k === p || b[k] !== 0x5d) return host;
     k++;
   }

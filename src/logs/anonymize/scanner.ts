@@ -129,11 +129,9 @@ export class LineScanner {
     const cls = CLS;
     let i = from;
     while (i < le) {
-      const t = trigger[b[i]!]!;
-      if (t === 0) {
-        i++;
-        continue;
-      }
+      let t = trigger[b[i]!]!;
+      while (t === 0 && ++i < le) t = trigger[b[i]!]!;
+      if (t === 0) break;
       switch (t) {
         case T_DIGIT:
           // Most digits are timestamps, pids and sizes: an IPv4 address has a dot within its first four
