@@ -251,6 +251,29 @@ describe('Anonymizer fast paths agree with the plain computation', () => {
     );
   });
 
+  it('makes Message-ID pseudonyms as HMAC-SHA256 of the id with the domain in lower case', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9._$+-]{1,40}$/),
+        fc.stringMatching(/^[a-zA-Z0-9-]{1,20}\.(org|NET|de)$/),
+        fc.integer({ min: 8, max: 64 }),
+        (local, dom, digits) => {
+          const out = anon(
+            `Nov 27 10:00:00 mx postfix/cleanup[1]: 4BD3C1A2F: message-id=<${local}@${dom}>\n`,
+            {
+              pseudonymHexDigits: digits,
+            },
+          );
+          const mac = createHmac('sha256', KEYS.pseudonym)
+            .update(`${local}@${dom.toLowerCase()}`, 'latin1')
+            .digest('hex');
+          expect(out).toContain(`message-id=<u-${mac.slice(0, digits)}@${dom}>`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('truncates IPv4 to whole and partial octets like the numeric computation', () => {
     expect(anon('x 192.0.2.45 y\n')).toBe('x 192.0.2.0 y\n');
     expect(anon('x 192.0.2.45 y\n', { ipv4Prefix: 16 })).toBe('x 192.0.0.0 y\n');

@@ -1,8 +1,11 @@
 import { LOG_ANON_CACHE_ENTRIES } from '../../core/limits.js';
 import { viewOf, type OutBuffer } from './out-buffer.js';
 
-// Each slot is four int32s: the key's hash, its arena offset + 1 (0: empty), key length, value length.
+// Each slot is four int32s: the key's hash, its arena offset + 1 (0: empty), key length, and the value
+// length with IDENTITY set when the value is the key itself (worked out once, when it is stored).
 const SLOT = 4;
+const IDENTITY = 1 << 30;
+const LENGTH = IDENTITY - 1;
 
 /**
  * A cache keyed by a byte range of a Buffer, so a hit costs a hash over the bytes and one compare:
@@ -57,20 +60,16 @@ export class ByteCache {
   /** Appends the value of entry p to out. */
   writeValue(p: number, out: OutBuffer): void {
     const off = this.slots[p + 1]! - 1 + this.slots[p + 2]!;
-    out.copyFrom(this.arenaView, this.arena, off, off + this.slots[p + 3]!);
+    out.copyFrom(this.arenaView, this.arena, off, off + (this.slots[p + 3]! & LENGTH));
   }
 
   /** Whether entry p maps its key to itself (the input already was what we would write). */
   isIdentity(p: number): boolean {
-    const t = this.slots;
-    const len = t[p + 2]!;
-    if (t[p + 3] !== len) return false;
-    const off = t[p + 1]! - 1;
-    return this.arena.compare(this.arena, off, off + len, off + len, off + 2 * len) === 0;
+    return (this.slots[p + 3]! & IDENTITY) !== 0;
   }
 
   valueLength(p: number): number {
-    return this.slots[p + 3]!;
+    return this.slots[p + 3]! & LENGTH;
   }
 
   /** Remembers `value` (latin1) for b[s, e); returns the entry, or -1 when the pair is too big to keep. */
@@ -92,7 +91,9 @@ export class ByteCache {
     t[p] = h;
     t[p + 1] = off + 1;
     t[p + 2] = len;
-    t[p + 3] = value.length;
+    const same =
+      value.length === len && this.arena.compare(this.arena, off, off + len, off + len, off + 2 * len) === 0;
+    t[p + 3] = value.length | (same ? IDENTITY : 0);
     return p;
   }
 

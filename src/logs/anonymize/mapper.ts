@@ -172,6 +172,28 @@ export class Mapper {
     this.emailBytes.set(b, s, e, local);
   }
 
+  /**
+   * Appends the pseudonym of the local part of b[s, de), an address seen once (a Message-ID) with its
+   * '@' at `at` and no upper-case or 8-bit byte in its domain: the bytes HMAC covers are then exactly
+   * the input's, so they are hashed where they lie and the hex written straight out, with no string.
+   * Returns false when that does not hold; the caller then takes the general path.
+   */
+  writeOnceLocal(b: Buffer, s: number, at: number, de: number, out: OutBuffer): boolean {
+    const n = de - s;
+    if (n > MAC_MAX_MESSAGE || this.keys.pseudonym.length > MAC_BLOCK) return false;
+    for (let k = at + 1; k < de; k++) if (b[k]! >= 0x80) return false;
+    if (this.isPseudonymAt(b, s, at)) {
+      out.copy(b, s, at);
+      return true;
+    }
+    this.counts.emails++;
+    b.copy(this.macInner, MAC_BLOCK, s, de);
+    hash('sha256', this.macInner.subarray(0, MAC_BLOCK + n), 'buffer').copy(this.macOuter, MAC_BLOCK);
+    out.text(this.policy.pseudonymPrefix);
+    out.hex(hash('sha256', this.macOuter, 'buffer'), this.policy.pseudonymHexDigits);
+    return true;
+  }
+
   /** Appends the pseudonym of the user name in b[s, e) to out. */
   writeUser(b: Buffer, s: number, e: number, out: OutBuffer): void {
     const p = this.userCache.find(b, s, e);
@@ -252,6 +274,18 @@ export class Mapper {
     }
     if (t !== '' && prev >= 0) return t;
     return getDomain(lower) ?? 'unknown';
+  }
+
+  /** isPseudonym for the bytes b[s, e). */
+  private isPseudonymAt(b: Buffer, s: number, e: number): boolean {
+    const p = this.policy.pseudonymPrefix;
+    if (e - s !== p.length + this.policy.pseudonymHexDigits) return false;
+    for (let i = 0; i < p.length; i++) if (b[s + i] !== p.charCodeAt(i)) return false;
+    for (let i = s + p.length; i < e; i++) {
+      const c = b[i]!;
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+    }
+    return true;
   }
 
   private isPseudonym(s: string, end: number): boolean {

@@ -76,11 +76,25 @@ export class OutBuffer {
     } else this.len += this.buf.write(s, this.len, 'latin1');
   }
 
+  /** Appends the first `digits` hex digits (lower case) of bytes. */
+  hex(bytes: Uint8Array, digits: number): void {
+    this.ensure(digits);
+    const b = this.buf;
+    let o = this.len;
+    for (let k = 0; k < digits; k++) {
+      const v = bytes[k >> 1]!;
+      b[o++] = HEX_DIGITS[k & 1 ? v & 15 : v >> 4]!;
+    }
+    this.len = o;
+  }
+
   /** The bytes written so far (a view; copy before reusing this buffer). */
   view(): Buffer {
     return this.buf.subarray(0, this.len);
   }
 }
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 export function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);

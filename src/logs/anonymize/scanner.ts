@@ -308,9 +308,11 @@ export class LineScanner {
     for (let k = i + 1; k < de; k++) if (b[k]! >= 0x41 && b[k]! <= 0x5a) upper = true;
     // Message-IDs are nearly all unique: caching them would only evict the addresses that do repeat.
     const once = s >= 12 && b[s - 1] === LT && precededBy(b, s - 1, 'message-id=');
-    if (!upper && !once && this.m.policy.emailDomain === 'keep') {
+    if (!upper && this.m.policy.emailDomain === 'keep') {
       this.out.copy(b, this.copied, s);
-      if (this.m.writeCachedEmailLocal(b, s, de, this.out)) {
+      if (
+        once ? this.m.writeOnceLocal(b, s, i, de, this.out) : this.m.writeCachedEmailLocal(b, s, de, this.out)
+      ) {
         this.copied = i;
         return j;
       }
