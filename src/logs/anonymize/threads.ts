@@ -38,10 +38,11 @@ function startWorker(workerData: unknown): Worker {
 }
 
 const WORKER_YOUNG_MB = 8;
+const QUEUED_PER_WORKER = 2;
 
 /**
  * A Transform that spreads whole-line blocks over N lanes (this thread and N-1 workers) and emits their
- * results in input order. At most 2 blocks per lane are in flight, so memory stays bounded (about 2·N·4 MiB). With
+ * results in input order. At most 2 blocks per worker are queued, so memory stays bounded. With
  * `gzipLevel`, every block comes back as a gzip member of its own (the caller must not compress again).
  */
 export function threadedAnonymizeTransform(
@@ -56,11 +57,14 @@ export function threadedAnonymizeTransform(
   const workers = Array.from({ length: threads - 1 }, () =>
     startWorker({ policy, keys: { ...keys }, ...(gzipLevel === undefined ? {} : { gzipLevel }) }),
   );
+  // Blocks sent to each worker and not yet back.
+  const queued = workers.map(() => 0);
   const waiting = new Map<number, Pending>();
   let failed: Error | undefined;
-  for (const w of workers) {
+  workers.forEach((w, index) => {
     w.on('message', (m: { seq?: number; block?: Uint8Array }) => {
       if (m.seq === undefined || !m.block) return;
+      queued[index]!--;
       const p = waiting.get(m.seq);
       waiting.delete(m.seq);
       p?.resolve(Buffer.from(m.block.buffer, m.block.byteOffset, m.block.byteLength));
@@ -70,7 +74,7 @@ export function threadedAnonymizeTransform(
       for (const p of waiting.values()) p.reject(e);
       waiting.clear();
     });
-  }
+  });
   const total = emptyCounts();
   let seq = 0;
   let carry: Buffer | undefined;
@@ -86,12 +90,17 @@ export function threadedAnonymizeTransform(
       local.setCsvFields(fields);
     }
     const s = seq++;
-    const lane = s % threads;
-    if (lane === 0) {
+    // Workers are kept busy (a block being worked on and one waiting); this thread takes the rest. It
+    // also reads and writes, so a fixed share would leave either side waiting for the other.
+    let lane = -1;
+    for (let k = 0; k < workers.length; k++)
+      if (queued[k]! < QUEUED_PER_WORKER && (lane < 0 || queued[k]! < queued[lane]!)) lane = k;
+    if (lane < 0) {
       inflight.push(Promise.resolve(runLocal(block)));
       return;
     }
-    const w = workers[lane - 1]!;
+    queued[lane]!++;
+    const w = workers[lane]!;
     const copy = new Uint8Array(block.length);
     copy.set(block);
     inflight.push(
