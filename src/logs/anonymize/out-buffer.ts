@@ -76,15 +76,12 @@ export class OutBuffer {
     } else this.len += this.buf.write(s, this.len, 'latin1');
   }
 
-  /** Appends the first `digits` hex digits (lower case) of bytes. */
-  hex(bytes: Uint8Array, digits: number): void {
-    this.ensure(digits);
+  /** Appends the first n characters of an ASCII/latin1 string. */
+  textPrefix(s: string, n: number): void {
+    this.ensure(n);
     const b = this.buf;
     let o = this.len;
-    for (let k = 0; k < digits; k++) {
-      const v = bytes[k >> 1]!;
-      b[o++] = HEX_DIGITS[k & 1 ? v & 15 : v >> 4]!;
-    }
+    for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
     this.len = o;
   }
 
@@ -93,8 +90,6 @@ export class OutBuffer {
     return this.buf.subarray(0, this.len);
   }
 }
-
-const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 export function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
