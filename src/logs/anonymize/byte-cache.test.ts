@@ -45,6 +45,14 @@ describe('ByteCache', () => {
     expect(kept).toBeLessThanOrEqual(10);
   });
 
+  it('grows its table as it fills and still finds every key', () => {
+    const c = new ByteCache(50_000);
+    for (let i = 0; i < 20_000; i++) put(c, `user${i}@example.org`, `u-${i}`);
+    for (const i of [0, 1, 2047, 2048, 4095, 9999, 19_999])
+      expect(valueOf(c, `user${i}@example.org`)).toBe(`u-${i}`);
+    expect(valueOf(c, 'user20000@example.org')).toBeUndefined();
+  });
+
   it('refuses a pair larger than its arena instead of overflowing it', () => {
     const c = new ByteCache(2, 8);
     expect(put(c, 'a'.repeat(20), 'b')).toBe(-1);

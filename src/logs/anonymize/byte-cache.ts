@@ -6,6 +6,7 @@ import { viewOf, type OutBuffer } from './out-buffer.js';
 const SLOT = 4;
 const IDENTITY = 1 << 30;
 const LENGTH = IDENTITY - 1;
+const INITIAL_SLOTS = 4096;
 
 /**
  * A cache keyed by a byte range of a Buffer, so a hit costs a hash over the bytes and one compare:
@@ -14,13 +15,16 @@ const LENGTH = IDENTITY - 1;
  * The cost of a lookup is memory latency, not arithmetic: tens of thousands of keys are hit in
  * random order. So a slot holds the key's full hash and lengths (most probes end on that one cache
  * line), and the value's bytes sit right after the key's in one arena, so a hit that compares the key
- * has already fetched the bytes it then copies out. Open addressing over a power-of-two table; when
- * it is half full everything is forgotten, which keeps memory bounded and lets the values that matter
- * come straight back.
+ * has already fetched the bytes it then copies out. Open addressing over a power-of-two table that
+ * starts small and doubles while it fills (a few thousand keys then share a few cache lines' worth of
+ * L2, not a table sized for the worst case); at capacity everything is forgotten, which keeps memory
+ * bounded and lets the values that matter come straight back. An entry handle is valid until the next
+ * `set`.
  */
 export class ByteCache {
-  private readonly mask: number;
-  private readonly slots: Int32Array;
+  private mask: number;
+  private slots: Int32Array;
+  private readonly maxSlots: number;
   private readonly arena: Buffer;
   private readonly arenaView: DataView;
   private readonly capacity: number;
@@ -30,8 +34,10 @@ export class ByteCache {
   constructor(entries = LOG_ANON_CACHE_ENTRIES, bytesPerEntry = 64) {
     let size = 1024;
     while (size < entries * 2) size *= 2;
-    this.mask = size - 1;
-    this.slots = new Int32Array(size * SLOT);
+    this.maxSlots = size;
+    const first = Math.min(size, INITIAL_SLOTS);
+    this.mask = first - 1;
+    this.slots = new Int32Array(first * SLOT);
     this.arena = Buffer.allocUnsafe(entries * bytesPerEntry);
     this.arenaView = viewOf(this.arena);
     this.capacity = entries;
@@ -78,6 +84,7 @@ export class ByteCache {
     const need = len + value.length;
     if (need > this.arena.length) return -1;
     if (this.count >= this.capacity || this.used + need > this.arena.length) this.clear();
+    else if ((this.count + 1) * 2 > this.mask + 1 && this.mask + 1 < this.maxSlots) this.grow();
     const off = this.used;
     b.copy(this.arena, off, s, e);
     this.arena.write(value, off + len, 'latin1');
@@ -95,6 +102,22 @@ export class ByteCache {
       value.length === len && this.arena.compare(this.arena, off, off + len, off + len, off + 2 * len) === 0;
     t[p + 3] = value.length | (same ? IDENTITY : 0);
     return p;
+  }
+
+  /** Doubles the table; slots keep their keys' hashes, so nothing is hashed again. */
+  private grow(): void {
+    const old = this.slots;
+    const size = (this.mask + 1) * 2;
+    const t = new Int32Array(size * SLOT);
+    const mask = size - 1;
+    for (let p = 0; p < old.length; p += SLOT) {
+      if (old[p + 1] === 0) continue;
+      let slot = old[p]! & mask;
+      while (t[slot * SLOT + 1] !== 0) slot = (slot + 1) & mask;
+      t.set(old.subarray(p, p + SLOT), slot * SLOT);
+    }
+    this.slots = t;
+    this.mask = mask;
   }
 
   private clear(): void {
