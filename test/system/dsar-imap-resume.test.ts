@@ -229,37 +229,40 @@ describe('IMAP connection reset during dsar erase', () => {
     expect(after.size).toBe(before.size - about.size);
   };
 
-  it('resumes after a reset that hid the answer to UID EXPUNGE and confirms every item on the server', async () => {
-    const user = 'erase@x.org';
+  /** Erases the subject from `user`'s account through the proxy, with one cut armed; all must end erased. */
+  const eraseThroughCut = async (user: string, cut: Parameters<CutProxy['arm']>[0]): Promise<string> => {
     const before = await inventory(user);
     const plan = await planFor(proxy.url(user));
     expect(plan.items).toHaveLength(truth.get(user)!.size);
-    // Dovecot carries out the UID EXPUNGE; its answer never reaches the client.
     const cuts = proxy.cuts;
-    proxy.arm({ command: /UID EXPUNGE/, nth: 2, atAnswer: TAGGED_OK });
+    proxy.arm(cut);
     const receipt = join(mkdtempSync(join(tmpdir(), 'resume-receipt-')), 'r.jsonl');
     const open = (url: string): Promise<ImapFlow> => connectImap(url, { pass: PASS });
     const run = await applyErase(plan, ANN, { receipt, imap: (items) => eraseImapItems(items, open, fast) });
     expect(proxy.cuts).toBe(cuts + 1);
     expect(run.summary).toMatchObject({ planned: plan.items.length, erased: plan.items.length, failed: 0 });
     expectOnlySubjectGone(user, before, await inventory(user));
+    return receipt;
+  };
+
+  it('resumes after a reset that hid the answer to UID EXPUNGE and confirms every item on the server', async () => {
+    // Dovecot carries out the UID EXPUNGE; its answer never reaches the client.
+    const receipt = await eraseThroughCut('erase@x.org', {
+      command: /UID EXPUNGE/,
+      nth: 2,
+      atAnswer: TAGGED_OK,
+    });
     const v = await verifyErase(receipt, ANN);
     expect(v).toMatchObject({ ok: true, remaining: [], unfinished: 0 });
   });
 
   it('resumes after a reset in the middle of checking a message before erasing it', async () => {
-    const user = 'check@x.org';
-    const before = await inventory(user);
-    const plan = await planFor(proxy.url(user));
-    const cuts = proxy.cuts;
     // The fifth message whose bytes are checked against the search, cut 100 bytes into its answer.
-    proxy.arm({ command: /UID FETCH \d+ \([^)]*BODY\.PEEK\[\]/, nth: 5, afterBytes: 100 });
-    const receipt = join(mkdtempSync(join(tmpdir(), 'resume-receipt-')), 'r.jsonl');
-    const open = (url: string): Promise<ImapFlow> => connectImap(url, { pass: PASS });
-    const run = await applyErase(plan, ANN, { receipt, imap: (items) => eraseImapItems(items, open, fast) });
-    expect(proxy.cuts).toBe(cuts + 1);
-    expect(run.summary).toMatchObject({ planned: plan.items.length, erased: plan.items.length, failed: 0 });
-    expectOnlySubjectGone(user, before, await inventory(user));
+    await eraseThroughCut('check@x.org', {
+      command: /UID FETCH \d+ \([^)]*BODY\.PEEK\[\]/,
+      nth: 5,
+      afterBytes: 100,
+    });
   });
 
   it('reports items flagged but not expunged as unknown when reconnecting fails, and a re-run finishes them', async () => {
