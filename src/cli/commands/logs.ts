@@ -69,7 +69,12 @@ export function registerLogs(program: Command): void {
       'secret for pseudonyms and Crypto-PAn (`logs keygen`); stable across files and runs',
     )
     .option('--policy <file>', 'YAML policy (ip: truncate|crypto-pan|keep, emailDomain, users, hosts, ...)')
-    .option('--threads <n>', 'worker threads', positiveNumber(64), 1)
+    .option(
+      '--threads <n>',
+      'threads that share the work (output identical to one thread; gzip output as one member per block)',
+      positiveNumber(64),
+      1,
+    )
     .option('--receipt <file>', 'write what was done (counts, bytes) as JSON')
     .option('--quiet', 'no summary on stderr')
     .addHelpText(
