@@ -215,6 +215,7 @@ describe('Anonymizer properties', () => {
   // right after such a header (a log relayed by IP, a stray line) must still be found.
   const header = fc.constantFrom(
     (v: string) => `Nov 27 10:00:00 ${v} postfix/smtpd[1]: `,
+    (v: string) => `Mar  1 10:00:00.123456 ${v} postfix/smtpd[1]: `,
     (v: string) => `2026-11-27T10:00:00.5+01:00 ${v} dovecot: `,
     (v: string) => `<22>1 2026-11-27T10:00:00Z ${v} postfix 1 - - `,
     (v: string) => `Nov 27 10:00:00 mx ${v}: `,

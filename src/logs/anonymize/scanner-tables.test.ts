@@ -10,6 +10,7 @@ describe('timestampEnd: the timestamp the scanner may pass over', () => {
   it('recognises classic syslog, ISO 8601 with fraction and zone, Exim and RFC 5424', () => {
     expect(rest('Nov  1 00:00:01 mx postfix/smtpd[1]: x', timestampEnd)).toBe('mx postfix/smtpd[1]: x');
     expect(rest('Nov 27 10:00:01 mx x', timestampEnd)).toBe('mx x');
+    expect(rest('Mar  1 10:00:01.123456 mx1 x', timestampEnd)).toBe('mx1 x');
     expect(rest('2026-11-27T04:18:46.123456+00:00 mx x', timestampEnd)).toBe('mx x');
     expect(rest('2026-11-27T04:18:46Z mx x', timestampEnd)).toBe('mx x');
     expect(rest('2026-11-27T04:18:46-0500 mx x', timestampEnd)).toBe('mx x');
@@ -23,6 +24,8 @@ describe('timestampEnd: the timestamp the scanner may pass over', () => {
     for (const line of [
       'Nov 27 10:00:0x mx x',
       'Nov 27 10:00:01x mx x',
+      'Nov 27 10:00:01. mx x',
+      'Nov 27 10:00:01.5x mx x',
       '2026-11-27T04:18:46:192.0.2.1 x', // an address glued to the time stays in the text
       '2026-11-27T04:18:46+01:0 x',
       '2026-11-27T04:18:46. x',

@@ -168,7 +168,7 @@ function digitsAt(b: Buffer, at: number, n: number): boolean {
 }
 
 /**
- * Where the line's text starts after its timestamp: `Nov  1 00:00:01 `, ISO 8601 (`2026-11-01T00:00:01.123+01:00 `,
+ * Where the line's text starts after its timestamp: `Nov  1 00:00:01 ` (also with a fraction), ISO 8601 (`2026-11-01T00:00:01.123+01:00 `,
  * Exim's `2026-11-01 00:00:01 `), optionally behind an RFC 5424 `<34>1 `. A timestamp holds no personal
  * data but half the digits and colons of a line, each of which would stop the scanner; the grammar is
  * exact, so nothing that could be an address is ever skipped. Returns ls when the line starts otherwise.
@@ -189,9 +189,16 @@ export function timestampEnd(b: Buffer, ls: number, le: number): number {
       isDigit(b[ls + 11]!) &&
       b[ls + 12] === COLON &&
       isDigit(b[ls + 13]!) &&
-      isDigit(b[ls + 14]!) &&
-      b[ls + 15] === 0x20;
-    return classic ? ls + 16 : ls;
+      isDigit(b[ls + 14]!);
+    if (!classic) return ls;
+    let k = ls + 15;
+    if (b[k] === DOT) {
+      // Postfix 3.4+ maillog_file: `Mar  1 10:00:01.123456 `
+      const f = ++k;
+      while (k < le && k - f < 9 && isDigit(b[k]!)) k++;
+      if (k === f) return ls;
+    }
+    return b[k] === 0x20 ? k + 1 : ls;
   }
   let k = ls;
   if (c === LT) {
