@@ -2,16 +2,14 @@
  * The MTA-STS discovery record (RFC 8461 §3.1). Fetching the policy itself is a separate check.
  */
 import { finding } from '../core/make-finding.js';
-import { acceptsNoMail } from './mx.js';
+import { findSingleTxtRecord } from './single-txt-record.js';
 import type { DomainCheck, DomainContext } from './types.js';
 import {
   absolute,
   describeTagProblem,
   dnsLookup,
-  lookupEvidence,
   parseTagList,
   suggestedTtl,
-  txtTexts,
   zoneTxt,
   type LookupOutcome,
 } from './tag-list.js';
@@ -79,63 +77,33 @@ async function remediation(ctx: DomainContext, lookup: LookupOutcome<'TXT'>): Pr
 /** `mta-sts.record`: the `_mta-sts` TXT record that tells senders an MTA-STS policy exists. */
 export const mtaStsRecordCheck: DomainCheck = async (ctx) => {
   const name = `_mta-sts.${ctx.domain}`;
-  const lookup = await dnsLookup(ctx, name, 'TXT');
-  const evidence = { lookup: lookupEvidence(lookup) };
-  if (!lookup.ok) {
-    return [
-      finding({
-        id: 'mta-sts.record',
-        status: 'error',
-        severity: 'medium',
-        title: 'The MTA-STS record could not be looked up',
-        detail: `The TXT query for ${name} could not be completed (${lookup.reason}); MTA-STS was not assessed.`,
-        evidence,
-        controls: CONTROLS,
-      }),
-    ];
-  }
-  const records = txtTexts(lookup.result).filter(isStsRecord);
-  if (records.length === 0 && (await acceptsNoMail(ctx))) {
-    return [
-      finding({
-        id: 'mta-sts.record',
-        status: 'info',
-        title: 'MTA-STS is not needed: the domain accepts no mail (null MX)',
-        detail: `${ctx.domain} publishes a null MX, so no server delivers mail to it and there is no inbound transport to protect.`,
-        evidence,
-        controls: CONTROLS,
-      }),
-    ];
-  }
-  if (records.length === 0) {
-    return [
-      finding({
-        id: 'mta-sts.record',
-        status: 'fail',
-        severity: 'medium',
-        title: 'The domain publishes no MTA-STS policy',
-        detail: `There is no TXT record starting with v=STSv1 at ${name}. Without MTA-STS, sending servers fall back to plaintext or accept any certificate when STARTTLS is stripped or spoofed, exposing the mail in transit.`,
-        evidence,
-        controls: CONTROLS,
-        remediation: await remediation(ctx, lookup),
-      }),
-    ];
-  }
-  if (records.length > 1) {
-    return [
-      finding({
-        id: 'mta-sts.record',
-        status: 'fail',
-        severity: 'medium',
-        title: 'The domain publishes more than one MTA-STS record',
-        detail: `${name} has ${records.length} TXT records starting with v=STSv1; RFC 8461 §3.1 tells senders to assume no policy then.`,
-        evidence: { ...evidence, records },
-        controls: CONTROLS,
-        remediation: `; keep exactly one record:\n${zoneTxt(name, `v=STSv1; id=${freshId(ctx)}`, suggestedTtl(lookup))}`,
-      }),
-    ];
-  }
-  const record = records[0] ?? '';
+  const found = await findSingleTxtRecord(ctx, {
+    id: 'mta-sts.record',
+    name,
+    controls: CONTROLS,
+    severity: 'medium',
+    isCandidate: isStsRecord,
+    lookupError: { title: 'The MTA-STS record could not be looked up', notAssessed: 'MTA-STS' },
+    nullMx: {
+      title: 'MTA-STS is not needed: the domain accepts no mail (null MX)',
+      detail: `${ctx.domain} publishes a null MX, so no server delivers mail to it and there is no inbound transport to protect.`,
+    },
+    absentStatus: 'fail',
+    absent: {
+      title: 'The domain publishes no MTA-STS policy',
+      detail: `There is no TXT record starting with v=STSv1 at ${name}. Without MTA-STS, sending servers fall back to plaintext or accept any certificate when STARTTLS is stripped or spoofed, exposing the mail in transit.`,
+      remediation: (lookup) => remediation(ctx, lookup),
+    },
+    duplicated: {
+      title: 'The domain publishes more than one MTA-STS record',
+      detail: (count) =>
+        `${name} has ${count} TXT records starting with v=STSv1; RFC 8461 §3.1 tells senders to assume no policy then.`,
+      remediation: (lookup) =>
+        `; keep exactly one record:\n${zoneTxt(name, `v=STSv1; id=${freshId(ctx)}`, suggestedTtl(lookup))}`,
+    },
+  });
+  if (!found.found) return found.findings;
+  const { record, lookup, evidence } = found;
   const { id, problems } = validateStsRecord(record);
   if (problems.length > 0) {
     return [

@@ -5,17 +5,9 @@
 import type { Finding } from '../core/finding.js';
 import { finding } from '../core/make-finding.js';
 import { orgDomain, parseReportUriList, type ReportUri } from './dmarc/uri.js';
-import { acceptsNoMail } from './mx.js';
+import { findSingleTxtRecord } from './single-txt-record.js';
 import type { DomainCheck } from './types.js';
-import {
-  describeTagProblem,
-  dnsLookup,
-  lookupEvidence,
-  parseTagList,
-  suggestedTtl,
-  txtTexts,
-  zoneTxt,
-} from './tag-list.js';
+import { describeTagProblem, parseTagList, suggestedTtl, zoneTxt, type LookupOutcome } from './tag-list.js';
 
 const CONTROLS = ['transport.tls-reporting'];
 
@@ -46,68 +38,35 @@ export function parseTlsRpt(text: string): { rua: ReportUri[]; problems: string[
 /** TLS-RPT checks (`tls-rpt.record`, `tls-rpt.rua`). */
 export const tlsRptCheck: DomainCheck = async (ctx) => {
   const name = `_smtp._tls.${ctx.domain}`;
-  const lookup = await dnsLookup(ctx, name, 'TXT');
-  const evidence = { lookup: lookupEvidence(lookup) };
-  const example = zoneTxt(
+  const example = (lookup: LookupOutcome<'TXT'>): string =>
+    zoneTxt(name, `v=TLSRPTv1; rua=mailto:tls-reports@${orgDomain(ctx.domain)}`, suggestedTtl(lookup));
+  const found = await findSingleTxtRecord(ctx, {
+    id: 'tls-rpt.record',
     name,
-    `v=TLSRPTv1; rua=mailto:tls-reports@${orgDomain(ctx.domain)}`,
-    suggestedTtl(lookup),
-  );
-  if (!lookup.ok) {
-    return [
-      finding({
-        id: 'tls-rpt.record',
-        status: 'error',
-        severity: 'low',
-        title: 'The TLS reporting record could not be looked up',
-        detail: `The TXT query for ${name} could not be completed (${lookup.reason}); TLS reporting was not assessed.`,
-        evidence,
-        controls: CONTROLS,
-      }),
-    ];
-  }
-  const records = txtTexts(lookup.result).filter(isTlsRptRecord);
-  if (records.length === 0 && (await acceptsNoMail(ctx))) {
-    return [
-      finding({
-        id: 'tls-rpt.record',
-        status: 'info',
-        title: 'TLS reporting is not needed: the domain accepts no mail (null MX)',
-        detail: `${ctx.domain} publishes a null MX, so no sender attempts TLS with it and there is nothing to report.`,
-        evidence,
-        controls: CONTROLS,
-      }),
-    ];
-  }
-  if (records.length === 0) {
-    return [
-      finding({
-        id: 'tls-rpt.record',
-        status: 'warn',
-        severity: 'low',
-        title: 'Failures to encrypt inbound mail are not reported (no TLS-RPT)',
-        detail: `There is no TXT record starting with v=TLSRPTv1 at ${name}. Senders that cannot set up TLS with the MX hosts (expired certificate, stripped STARTTLS, MTA-STS mismatch) have nowhere to report it, so such failures go unnoticed.`,
-        evidence,
-        controls: CONTROLS,
-        remediation: example,
-      }),
-    ];
-  }
-  if (records.length > 1) {
-    return [
-      finding({
-        id: 'tls-rpt.record',
-        status: 'fail',
-        severity: 'low',
-        title: 'More than one TLS reporting record is published',
-        detail: `${name} has ${records.length} records starting with v=TLSRPTv1; RFC 8460 §3 tells senders to send no reports then.`,
-        evidence: { ...evidence, records },
-        controls: CONTROLS,
-        remediation: `; keep exactly one record, e.g.\n${example}`,
-      }),
-    ];
-  }
-  const record = records[0] ?? '';
+    controls: CONTROLS,
+    severity: 'low',
+    isCandidate: isTlsRptRecord,
+    lookupError: { title: 'The TLS reporting record could not be looked up', notAssessed: 'TLS reporting' },
+    nullMx: {
+      title: 'TLS reporting is not needed: the domain accepts no mail (null MX)',
+      detail: `${ctx.domain} publishes a null MX, so no sender attempts TLS with it and there is nothing to report.`,
+    },
+    // Reporting only tells about failures; the mail itself is no less protected without it.
+    absentStatus: 'warn',
+    absent: {
+      title: 'Failures to encrypt inbound mail are not reported (no TLS-RPT)',
+      detail: `There is no TXT record starting with v=TLSRPTv1 at ${name}. Senders that cannot set up TLS with the MX hosts (expired certificate, stripped STARTTLS, MTA-STS mismatch) have nowhere to report it, so such failures go unnoticed.`,
+      remediation: example,
+    },
+    duplicated: {
+      title: 'More than one TLS reporting record is published',
+      detail: (count) =>
+        `${name} has ${count} records starting with v=TLSRPTv1; RFC 8460 §3 tells senders to send no reports then.`,
+      remediation: (lookup) => `; keep exactly one record, e.g.\n${example(lookup)}`,
+    },
+  });
+  if (!found.found) return found.findings;
+  const { record, lookup, evidence } = found;
   const { rua, problems } = parseTlsRpt(record);
   const out: Finding[] = [
     finding({
@@ -133,7 +92,7 @@ export const tlsRptCheck: DomainCheck = async (ctx) => {
         remediation:
           good.length > 0
             ? zoneTxt(name, `v=TLSRPTv1; rua=${good.map((u) => u.raw).join(',')}`, suggestedTtl(lookup))
-            : example,
+            : example(lookup),
       }),
     );
   } else {

@@ -1,7 +1,7 @@
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { MESSAGE_MAX_HEADER_BYTES } from '../core/limits.js';
 import { findHeaderEnd } from './header-fields.js';
+import { errorCode, walkMessageFiles } from './message-files.js';
 
 /** The header block of one message found under the given paths, or why it could not be read. */
 export interface MessageHeaderSource {
@@ -20,47 +20,14 @@ const CHUNK = 64 * 1024;
 const SHARED = Buffer.allocUnsafe(CHUNK);
 
 /**
- * Walks files and folders: a file starting with `From ` is an mbox, any other file one message
- * (.eml); a folder with cur/ or new/ is a Maildir (cur, new and its `.Sub` folders; tmp is
- * skipped); other folders are walked. Only header blocks are read, so bodies cost nothing.
+ * Walks files and folders (see ./message-files.ts): a file starting with `From ` is an mbox, any
+ * other file one message (.eml). Only header blocks are read, so bodies cost nothing.
  */
 export function* walkMessages(paths: readonly string[]): Generator<MessageHeaderSource> {
-  for (const p of paths) yield* walkPath(p, 0);
-}
-
-function* walkPath(path: string, depth: number): Generator<MessageHeaderSource> {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (err) {
-    yield { source: path, bytes: 0, error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
-    return;
-  }
-  if (st.isFile()) {
-    yield* readFileMessages(path);
-    return;
-  }
-  if (!st.isDirectory() || depth > 32) return;
-  let entries;
-  try {
-    entries = readdirSync(path, { withFileTypes: true });
-  } catch (err) {
-    yield { source: path, bytes: 0, error: `cannot list: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const maildir = entries.some((e) => e.isDirectory() && (e.name === 'cur' || e.name === 'new'));
-  for (const e of entries) {
-    const child = join(path, e.name);
-    if (maildir) {
-      // Maildir: messages live in cur/ and new/; tmp/ holds half-delivered ones; index files are not mail.
-      if (e.isDirectory() && (e.name === 'cur' || e.name === 'new' || e.name.startsWith('.')))
-        yield* walkPath(child, depth + 1);
-      continue;
-    }
-    if (e.name.startsWith('.') && e.isFile()) continue;
-    if (e.isDirectory() || e.isFile()) yield* walkPath(child, depth + 1);
-  }
+  yield* walkMessageFiles(paths, {
+    readFile: readFileMessages,
+    unreadable: (source, error) => ({ source, bytes: 0, error }),
+  });
 }
 
 function* readFileMessages(path: string): Generator<MessageHeaderSource> {
@@ -68,7 +35,7 @@ function* readFileMessages(path: string): Generator<MessageHeaderSource> {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    yield { source: path, bytes: 0, error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+    yield { source: path, bytes: 0, error: `cannot read: ${errorCode(err)}` };
     return;
   }
   try {

@@ -3,11 +3,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabCa } from '../../src/lab/ca.js';
 import type { HeldAddress, PostfixInstance } from './postfix.js';
-import { holdLoopbackAddress, startPostfix } from './postfix.js';
+import { holdLoopbackAddress } from './postfix.js';
+import { sendPlainMails, startSubjectChecksPostfix, waitForPostfix } from './postfix-subject-checks.js';
 
 // A real Postfix writes its own log (maillog_file); mail goes through it; the log it really wrote is
 // anonymised by the built CLI: no original address, IP or subject remains and every line still parses.
@@ -36,35 +35,21 @@ const work = mkdtempSync(join(tmpdir(), 'mailcomply-logs-sys-'));
 
 beforeAll(async () => {
   held = await holdLoopbackAddress(ADDRESS);
-  const ca = await createLabCa();
-  const cert = await ca.issue({ names: ['mx.logs-test.example'] });
-  const checks = join(work, 'header_checks');
-  writeFileSync(checks, '/^Subject:/ WARN\n');
-  postfix = await startPostfix({
+  postfix = await startSubjectChecksPostfix({
     address: ADDRESS,
     hostname: 'mx.logs-test.example',
-    keyPem: cert.keyPem,
-    chainPem: cert.chainPem,
-    // Accept mail for example.org (then bounce it: default_transport = error) and log each Subject.
-    extraMainCf: ['relay_domains = example.org', `header_checks = regexp:${checks}`],
+    work,
+    action: 'WARN',
   });
-  const transport = nodemailer.createTransport({
-    host: ADDRESS,
-    port: postfix.port,
-    secure: false,
-    ignoreTLS: false,
-    tls: { rejectUnauthorized: false },
-  });
-  for (let i = 0; i < SENDERS.length; i++) {
-    await transport.sendMail({ from: SENDERS[i], to: RECIPIENTS[i], subject: SUBJECT, text: 'hello\n' });
-  }
-  transport.close();
+  await sendPlainMails(
+    postfix,
+    SENDERS.map((from, i) => ({ from, to: RECIPIENTS[i]!, subject: SUBJECT })),
+  );
   // Each message is logged by smtpd, cleanup (with the WARN), qmgr and error; wait for its final status.
-  const deadline = Date.now() + 20_000;
-  while ((readFileSync(postfix.maillog, 'utf8').match(/ status=/g) ?? []).length < SENDERS.length) {
-    if (Date.now() > deadline) throw new Error(`Postfix did not log the deliveries:\n${postfix.logTail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPostfix(
+    () => (readFileSync(postfix.maillog, 'utf8').match(/ status=/g) ?? []).length >= SENDERS.length,
+    () => `Postfix did not log the deliveries:\n${postfix.logTail()}`,
+  );
 }, 120_000);
 
 afterAll(async () => {

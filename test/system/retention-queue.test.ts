@@ -1,15 +1,14 @@
-import { rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLabCa } from '../../src/lab/ca.js';
 import { applyPlan } from '../../src/retention/executor.js';
 import { buildPlan } from '../../src/retention/planner.js';
 import type { RetentionPolicy } from '../../src/retention/policy.js';
 import { listQueue, spawnRunner } from '../../src/retention/postfix-queue.js';
 import type { HeldAddress, PostfixInstance } from './postfix.js';
-import { holdLoopbackAddress, startPostfix } from './postfix.js';
+import { holdLoopbackAddress } from './postfix.js';
+import { sendPlainMails, startSubjectChecksPostfix, waitForPostfix } from './postfix-subject-checks.js';
 
 // A real Postfix holds two messages (header_checks HOLD); the retention engine lists them with the real
 // `postqueue -j`, deletes them with the real `postsuper -d`, and keeps no address in plan or evidence.
@@ -22,35 +21,22 @@ const work = mkdtempSync(join(tmpdir(), 'mailcomply-retention-sys-'));
 
 beforeAll(async () => {
   held = await holdLoopbackAddress(ADDRESS);
-  const ca = await createLabCa();
-  const cert = await ca.issue({ names: ['mx.retention-test.example'] });
-  const checks = join(work, 'header_checks');
-  writeFileSync(checks, '/^Subject:/ HOLD\n');
-  postfix = await startPostfix({
+  postfix = await startSubjectChecksPostfix({
     address: ADDRESS,
     hostname: 'mx.retention-test.example',
-    keyPem: cert.keyPem,
-    chainPem: cert.chainPem,
-    extraMainCf: ['relay_domains = example.org', `header_checks = regexp:${checks}`],
+    work,
+    action: 'HOLD',
   });
-  const transport = nodemailer.createTransport({
-    host: ADDRESS,
-    port: postfix.port,
-    secure: false,
-    tls: { rejectUnauthorized: false },
-  });
-  for (const from of SENDERS) {
-    await transport.sendMail({ from, to: 'rcpt@example.org', subject: 'held', text: 'hello\n' });
-  }
-  transport.close();
-  const deadline = Date.now() + 20_000;
-  while (
-    (await listQueue(spawnRunner, postfix.configDir)).messages.filter((m) => m.queue === 'hold').length < 2
-  ) {
-    if (Date.now() > deadline)
-      throw new Error(`messages did not reach the hold queue:\n${postfix.logTail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await sendPlainMails(
+    postfix,
+    SENDERS.map((from) => ({ from, to: 'rcpt@example.org', subject: 'held' })),
+  );
+  await waitForPostfix(
+    async () =>
+      (await listQueue(spawnRunner, postfix.configDir)).messages.filter((m) => m.queue === 'hold').length >=
+      2,
+    () => `messages did not reach the hold queue:\n${postfix.logTail()}`,
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -1,19 +1,17 @@
 import pc from 'picocolors';
 import { CONTROLS } from '../../controls/catalog.js';
-import type { Finding, Status } from '../../core/finding.js';
+import type { Finding } from '../../core/finding.js';
 import { groupByControl } from '../../report/group.js';
 import { HTML_STYLE } from '../../report/html-style.js';
-import { countStatuses, type StatusCounts } from '../../report/model.js';
+import { countStatuses } from '../../report/model.js';
 import type { BounceRun } from './run.js';
 import { escapeHtml, findingHtml, statusBadges } from '../../report/html-parts.js';
-
-const LABEL: Record<Status, string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  warn: 'WARN',
-  info: 'INFO',
-  error: 'ERR ',
-};
+import {
+  controlHeading,
+  findingHeadLine,
+  statusCountsText,
+  statusPainters,
+} from '../../report/text-parts.js';
 
 /** JSON report: the run document as is. */
 export function renderBouncesJson(run: BounceRun): string {
@@ -23,23 +21,18 @@ export function renderBouncesJson(run: BounceRun): string {
 /** Plain-text report: per message, findings grouped by control, worst first; then the aggregate. */
 export function renderBouncesText(run: BounceRun, o: { color: boolean; showPassing: boolean }): string {
   const c = pc.createColors(o.color);
-  const paint: Record<Status, (s: string) => string> = {
-    pass: c.green,
-    fail: c.red,
-    warn: c.yellow,
-    info: c.cyan,
-    error: c.magenta,
-  };
+  const paint = statusPainters(c);
   const lines: string[] = [];
   for (const m of run.messages) {
-    lines.push(`${c.bold(m.source)}  ${m.kind}${m.subject ? `  "${m.subject}"` : ''}  ${counts(m.summary)}`);
+    lines.push(
+      `${c.bold(m.source)}  ${m.kind}${m.subject ? `  "${m.subject}"` : ''}  ${statusCountsText(m.summary)}`,
+    );
     for (const g of groupByControl(m.findings)) {
       const shown = g.findings.filter((f) => f.status !== 'pass' || o.showPassing);
       if (shown.length === 0) continue;
-      lines.push(`  ${c.bold(g.control ? `${g.control.title}  [${g.control.gdpr.join(', ')}]` : 'Input')}`);
+      lines.push(`  ${c.bold(controlHeading(g))}`);
       for (const f of shown) {
-        const sev = f.status === 'pass' ? '' : ` ${f.severity}`;
-        lines.push(`    ${paint[f.status](LABEL[f.status])}${sev}  ${f.title}  ${c.dim(f.id)}`);
+        lines.push(findingHeadLine(f, paint[f.status], c.dim));
         if (f.status !== 'pass') {
           lines.push(`        ${f.detail}`);
           const ev = evidenceLine(f);
@@ -57,7 +50,7 @@ function aggregateText(run: BounceRun): string[] {
   const k = run.aggregate.byKind;
   const out = [
     `${run.aggregate.messages} message(s): ${k.dsn} DSN, ${k.bounce} other bounce, ${k.autoreply} auto-reply, ${k.other} other, ${k.unreadable} unreadable`,
-    `findings: ${counts(run.summary)}`,
+    `findings: ${statusCountsText(run.summary)}`,
   ];
   const ids = Object.entries(run.aggregate.byFinding).sort((a, b) => b[1] - a[1]);
   for (const [id, n] of ids) out.push(`  ${String(n).padStart(5)}  ${id}`);
@@ -93,10 +86,6 @@ function evidenceLine(f: Finding): string | undefined {
   if (!first) return undefined;
   const more = (ev?.matches?.length ?? 1) > 1 ? ` (+${(ev?.matches?.length ?? 1) - 1} more)` : '';
   return `${first.where ?? first.phrase ?? ''}: ${first.excerpt ?? first.context ?? ''}${more}`;
-}
-
-function counts(s: StatusCounts): string {
-  return `${s.fail} fail, ${s.warn} warn, ${s.error} error, ${s.pass} pass, ${s.info} info`;
 }
 
 /** One self-contained HTML page (no scripts, no fetches). */

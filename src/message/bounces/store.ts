@@ -1,6 +1,6 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { BOUNCE_MAX_MESSAGE_BYTES } from '../../core/limits.js';
+import { errorCode, walkMessageFiles } from '../message-files.js';
 
 /**
  * One whole message found under the given paths, or why it could not be read. The header-only
@@ -13,50 +13,12 @@ export interface StoredMessage {
   error?: string;
 }
 
-/** Folder depth walked; deeper means a link loop or the wrong path. */
-const MAX_DEPTH = 32;
-
 /**
- * Walks files and folders like `headers analyze`: a file starting with `From ` is an mbox, any
- * other file one message; a folder with cur/ or new/ is a Maildir (cur, new and `.Sub` folders,
- * tmp skipped); other folders are walked. Dot files are skipped.
+ * Walks files and folders like `headers analyze` (see ../message-files.ts): a file starting with
+ * `From ` is an mbox, any other file one message.
  */
 export function* readMessages(paths: readonly string[]): Generator<StoredMessage> {
-  for (const p of paths) yield* walk(p, 0);
-}
-
-function* walk(path: string, depth: number): Generator<StoredMessage> {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (err) {
-    yield { source: path, error: `cannot read: ${code(err)}` };
-    return;
-  }
-  if (st.isFile()) {
-    yield* readFile(path, st.size);
-    return;
-  }
-  if (!st.isDirectory() || depth > MAX_DEPTH) return;
-  let entries;
-  try {
-    entries = readdirSync(path, { withFileTypes: true });
-  } catch (err) {
-    yield { source: path, error: `cannot list: ${code(err)}` };
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const maildir = entries.some((e) => e.isDirectory() && (e.name === 'cur' || e.name === 'new'));
-  for (const e of entries) {
-    const child = join(path, e.name);
-    if (maildir) {
-      if (e.isDirectory() && (e.name === 'cur' || e.name === 'new' || e.name.startsWith('.')))
-        yield* walk(child, depth + 1);
-      continue;
-    }
-    if (e.name.startsWith('.') && e.isFile()) continue;
-    if (e.isDirectory() || e.isFile()) yield* walk(child, depth + 1);
-  }
+  yield* walkMessageFiles(paths, { readFile, unreadable: (source, error) => ({ source, error }) });
 }
 
 function* readFile(path: string, size: number): Generator<StoredMessage> {
@@ -64,7 +26,7 @@ function* readFile(path: string, size: number): Generator<StoredMessage> {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    yield { source: path, error: `cannot read: ${code(err)}` };
+    yield { source: path, error: `cannot read: ${errorCode(err)}` };
     return;
   }
   try {
@@ -80,7 +42,7 @@ function* readFile(path: string, size: number): Generator<StoredMessage> {
       yield { source: path, raw: readFileSync(fd) };
     }
   } catch (err) {
-    yield { source: path, error: `cannot read: ${code(err)}` };
+    yield { source: path, error: `cannot read: ${errorCode(err)}` };
   } finally {
     closeSync(fd);
   }
@@ -163,8 +125,4 @@ function* streamMbox(path: string, fd: number): Generator<StoredMessage> {
 
 function startsWithFrom(buf: Buffer, i: number): boolean {
   return buf[i] === 0x46 && buf.toString('latin1', i, i + 5) === 'From ';
-}
-
-function code(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? 'error';
 }
