@@ -1,17 +1,10 @@
 import pc from 'picocolors';
 import { CONTROLS } from '../controls/catalog.js';
-import { compareFindings, type Finding, type Status } from '../core/finding.js';
+import { compareFindings, type Finding } from '../core/finding.js';
 import { HTML_STYLE } from '../report/html-style.js';
 import type { HeadersRun, Tally } from './analyze-run.js';
 import { escapeHtml, findingHtml } from '../report/html-parts.js';
-
-const LABEL: Record<Status, string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  warn: 'WARN',
-  info: 'INFO',
-  error: 'ERR ',
-};
+import { STATUS_LABEL, statusPainters } from '../report/text-parts.js';
 
 /** JSON form, versioned (`schema: 1`). */
 export function renderHeadersJson(run: HeadersRun): string {
@@ -21,13 +14,7 @@ export function renderHeadersJson(run: HeadersRun): string {
 /** Text form: the aggregate first, then each message that exposes something (all of them unless quiet). */
 export function renderHeadersText(run: HeadersRun, o: { color: boolean; quiet?: boolean }): string {
   const c = pc.createColors(o.color);
-  const paint: Record<Status, (s: string) => string> = {
-    pass: c.green,
-    fail: c.red,
-    warn: c.yellow,
-    info: c.cyan,
-    error: c.magenta,
-  };
+  const paint = statusPainters(c);
   const a = run.aggregate;
   const lines: string[] = [];
   if (!o.quiet) {
@@ -36,7 +23,7 @@ export function renderHeadersText(run: HeadersRun, o: { color: boolean; quiet?: 
       if (shown.length === 0) continue;
       lines.push(c.bold(m.source));
       for (const f of shown) {
-        lines.push(`  ${paint[f.status](LABEL[f.status])} ${f.severity}  ${f.title}  ${c.dim(f.id)}`);
+        lines.push(`  ${paint[f.status](STATUS_LABEL[f.status])} ${f.severity}  ${f.title}  ${c.dim(f.id)}`);
         for (const item of evidenceLines(f)) lines.push(`      ${c.dim(item)}`);
       }
     }

@@ -2,21 +2,13 @@
  * Text and HTML renderings of the processor register (`mailcomply processors`).
  */
 import pc from 'picocolors';
-import type { Status } from '../core/finding.js';
 import { compareFindings } from '../core/finding.js';
 import type { ProcessorsDoc, RegisterRow } from '../providers/report.js';
 import { ROLE_LABELS } from '../providers/types.js';
 import { HTML_STYLE } from './html-style.js';
 import { locationText, processorsText, registerText, showLegal } from './processors.js';
 import { escapeHtml, findingSummaryHtml } from './html-parts.js';
-
-const LABEL: Record<Status, string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  warn: 'WARN',
-  info: 'INFO',
-  error: 'ERR ',
-};
+import { STATUS_LABEL, statusPainters } from './text-parts.js';
 
 function rowRoles(r: RegisterRow): string {
   return r.roles.map((x) => ROLE_LABELS[x]).join(', ');
@@ -25,13 +17,7 @@ function rowRoles(r: RegisterRow): string {
 /** Plain text: the merged register, then per domain its processors and the non-passing findings. */
 export function renderProcessorsText(doc: ProcessorsDoc, o: { color: boolean }): string {
   const c = pc.createColors(o.color);
-  const paint: Record<Status, (s: string) => string> = {
-    pass: c.green,
-    fail: c.red,
-    warn: c.yellow,
-    info: c.cyan,
-    error: c.magenta,
-  };
+  const paint = statusPainters(c);
   const lines = [
     c.bold(`Processor register${doc.organisation ? ` of ${doc.organisation}` : ''}`) +
       `  (${doc.register.length} processor(s), ${doc.domains.length} domain(s); register: ${doc.config ?? 'none'})`,
@@ -48,7 +34,7 @@ export function renderProcessorsText(doc: ProcessorsDoc, o: { color: boolean }):
     lines.push(...processorsText(d.processors, c.bold).slice(1));
     const shown = [...d.findings].filter((f) => f.status !== 'pass').sort(compareFindings);
     for (const f of shown) {
-      lines.push(`    ${paint[f.status](LABEL[f.status])} ${f.severity}  ${f.title}  ${c.dim(f.id)}`);
+      lines.push(`    ${paint[f.status](STATUS_LABEL[f.status])} ${f.severity}  ${f.title}  ${c.dim(f.id)}`);
       lines.push(`        ${f.detail}`);
       if (f.remediation) lines.push(...`Fix: ${f.remediation}`.split('\n').map((l) => `        ${l}`));
     }

@@ -1,10 +1,11 @@
 import pc from 'picocolors';
-import { breaches, type Finding, type Severity, type Status } from '../../core/finding.js';
+import { breaches, type Finding, type Severity } from '../../core/finding.js';
 import { VERSION } from '../../core/version.js';
 import { groupByControl } from '../../report/group.js';
 import { HTML_STYLE } from '../../report/html-style.js';
 import { countStatuses, type StatusCounts } from '../../report/model.js';
 import { escapeHtml, findingHtml } from '../../report/html-parts.js';
+import { STATUS_LABEL, statusPainters } from '../../report/text-parts.js';
 
 /** A configuration audit as a versioned JSON document (`schema: 1`), the input of every renderer. */
 export interface AuditRun {
@@ -47,24 +48,10 @@ export function auditBreaches(run: AuditRun, threshold: Severity | undefined): b
   return threshold !== undefined && run.findings.some((f) => breaches(f, threshold));
 }
 
-const LABEL: Record<Status, string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  warn: 'WARN',
-  info: 'INFO',
-  error: 'ERR ',
-};
-
 /** Plain text: findings grouped by control, worst first; passing ones hidden when `quiet`. */
 export function renderAuditText(run: AuditRun, o: { color: boolean; quiet: boolean }): string {
   const c = pc.createColors(o.color);
-  const paint: Record<Status, (s: string) => string> = {
-    pass: c.green,
-    fail: c.red,
-    warn: c.yellow,
-    info: c.cyan,
-    error: c.magenta,
-  };
+  const paint = statusPainters(c);
   const lines = [c.bold(`${run.audit} audit of ${run.target}`) + `  ${counts(run.summary)}`];
   for (const g of groupByControl(run.findings)) {
     const shown = g.findings.filter((f) => !o.quiet || f.status !== 'pass');
@@ -72,7 +59,7 @@ export function renderAuditText(run: AuditRun, o: { color: boolean; quiet: boole
     lines.push('', `  ${c.bold(g.control ? `${g.control.title}  [${g.control.gdpr.join(', ')}]` : 'Input')}`);
     for (const f of shown) {
       lines.push(
-        `    ${paint[f.status](LABEL[f.status])}${f.status === 'pass' ? '' : ` ${f.severity}`}  ${f.title}  ${c.dim(f.id)}`,
+        `    ${paint[f.status](STATUS_LABEL[f.status])}${f.status === 'pass' ? '' : ` ${f.severity}`}  ${f.title}  ${c.dim(f.id)}`,
       );
       if (f.status !== 'pass') {
         lines.push(`        ${f.detail}`);
