@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { SEVERITIES, type Severity } from '../core/finding.js';
 import { UsageError } from '../core/errors.js';
 
@@ -23,6 +23,14 @@ export function parseSeverity(value: string): Severity {
     throw new InvalidArgumentError(`expected one of ${SEVERITIES.join(', ')}`);
   }
   return value as Severity;
+}
+
+/** `--format`, `--out` and `--fail-on`, as every command that writes a findings report takes them. */
+export function reportOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <format>', 'text, json or html', parseFormat, 'text')
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity fails', parseSeverity);
 }
 
 export function positiveNumber(max: number) {

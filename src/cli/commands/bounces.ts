@@ -3,7 +3,7 @@ import { breaches, type Severity } from '../../core/finding.js';
 import { analyzePaths } from '../../message/bounces/run.js';
 import { renderBouncesHtml, renderBouncesJson, renderBouncesText } from '../../message/bounces/render.js';
 import { EXIT } from '../exit-codes.js';
-import { collect, parseFormat, parseSeverity, type Format } from '../options.js';
+import { reportOptions, collect, type Format } from '../options.js';
 import { emit, useColor } from '../output.js';
 
 interface BounceFlags {
@@ -20,15 +20,14 @@ export function registerBounces(program: Command): void {
   const bounces = program
     .command('bounces')
     .description('bounce (DSN) and automatic-reply disclosure analysis');
-  bounces
-    .command('analyze')
-    .description(
-      'read .eml files, mbox files and Maildir folders; report what bounces and auto-replies disclose',
-    )
-    .argument('<paths...>', 'files or folders (mbox files, Maildir folders, .eml files)')
-    .option('--format <format>', 'text, json or html', parseFormat, 'text')
-    .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity fails', parseSeverity)
+  reportOptions(
+    bounces
+      .command('analyze')
+      .description(
+        'read .eml files, mbox files and Maildir folders; report what bounces and auto-replies disclose',
+      )
+      .argument('<paths...>', 'files or folders (mbox files, Maildir folders, .eml files)'),
+  )
     .option('--quiet', 'text output hides passing findings')
     .option(
       '--internal-zone <zone>',

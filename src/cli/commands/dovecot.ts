@@ -4,7 +4,7 @@ import { auditDovecot } from '../../mta/dovecot/audit.js';
 import { auditBreaches, buildAuditRun, renderAudit } from '../../mta/postfix/render.js';
 import { EXIT } from '../exit-codes.js';
 import { emit, useColor } from '../output.js';
-import { parseFormat, parseSeverity, type Format } from '../options.js';
+import { reportOptions, type Format } from '../options.js';
 
 interface AuditFlags {
   config?: string;
@@ -20,14 +20,13 @@ export function registerDovecot(program: Command): void {
   const group =
     program.commands.find((c) => c.name() === 'dovecot') ??
     program.command('dovecot').description('audit a Dovecot installation');
-  group
-    .command('audit')
-    .description('judge TLS, cleartext logins, passwords and debug output in logs (default: `doveconf -n`)')
-    .argument('[file]', 'a dovecot.conf (with its !include files) or saved `doveconf -n` output')
-    .option('--no-doveconf', 'with --config: do not ask `doveconf -n -c FILE` whether Dovecot accepts it')
-    .option('--format <format>', 'text, json or html', parseFormat, 'text')
-    .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity fails', parseSeverity)
+  reportOptions(
+    group
+      .command('audit')
+      .description('judge TLS, cleartext logins, passwords and debug output in logs (default: `doveconf -n`)')
+      .argument('[file]', 'a dovecot.conf (with its !include files) or saved `doveconf -n` output')
+      .option('--no-doveconf', 'with --config: do not ask `doveconf -n -c FILE` whether Dovecot accepts it'),
+  )
     .option('--quiet', 'hide passing findings in text output')
     .addHelpText(
       'after',

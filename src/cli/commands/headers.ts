@@ -11,7 +11,7 @@ import { readKeyFile } from '../../message/pseudonym.js';
 import { renderHeadersHtml, renderHeadersJson, renderHeadersText } from '../../message/report-render.js';
 import { sanitizeMessage } from '../../message/sanitize-stream.js';
 import { EXIT } from '../exit-codes.js';
-import { collect, parseFormat, parseSeverity, type Format } from '../options.js';
+import { reportOptions, collect, type Format } from '../options.js';
 import { emit, useColor } from '../output.js';
 import { configZones, policyFromFlag, registerPostfixHeaderChecks } from './postfix-header-checks.js';
 
@@ -40,13 +40,14 @@ export function registerHeaders(program: Command): void {
   const headers = program
     .command('headers')
     .description('audit what message headers expose, and strip it (GDPR Art. 5(1)(c), Art. 25)');
-  headers
-    .command('analyze')
-    .description('report internal IPs and names, client IPs and software, and login names in message headers')
-    .argument('<paths...>', '.eml files, mbox files and Maildir folders (folders are walked)')
-    .option('--format <format>', 'text, json or html', parseFormat, 'text')
-    .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity fails', parseSeverity)
+  reportOptions(
+    headers
+      .command('analyze')
+      .description(
+        'report internal IPs and names, client IPs and software, and login names in message headers',
+      )
+      .argument('<paths...>', '.eml files, mbox files and Maildir folders (folders are walked)'),
+  )
     .option('--quiet', 'text output shows the aggregate only')
     .option(
       '--internal-zone <zone>',

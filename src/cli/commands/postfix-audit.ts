@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG_DIR } from '../../mta/postfix/emit.js';
 import { auditBreaches, buildAuditRun, renderAudit } from '../../mta/postfix/render.js';
 import { EXIT } from '../exit-codes.js';
 import { emit, useColor } from '../output.js';
-import { parseFormat, parseSeverity, type Format } from '../options.js';
+import { reportOptions, type Format } from '../options.js';
 import { postfixGroup } from './postfix-header-checks.js';
 
 interface AuditFlags {
@@ -19,16 +19,15 @@ interface AuditFlags {
 
 /** Registers `mailcomply postfix audit`. */
 export function registerPostfixAudit(program: Command): void {
-  postfixGroup(program)
-    .command('audit')
-    .description(
-      'judge main.cf and master.cf (every smtpd and smtp service) for TLS, disclosure, bounces, retention and relaying',
-    )
-    .option('--config-dir <dir>', 'Postfix configuration directory', DEFAULT_CONFIG_DIR)
-    .option('--no-postconf', 'do not run `postconf -d` for defaults; use the built-in Postfix 3.7 table')
-    .option('--format <format>', 'text, json or html', parseFormat, 'text')
-    .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity fails', parseSeverity)
+  reportOptions(
+    postfixGroup(program)
+      .command('audit')
+      .description(
+        'judge main.cf and master.cf (every smtpd and smtp service) for TLS, disclosure, bounces, retention and relaying',
+      )
+      .option('--config-dir <dir>', 'Postfix configuration directory', DEFAULT_CONFIG_DIR)
+      .option('--no-postconf', 'do not run `postconf -d` for defaults; use the built-in Postfix 3.7 table'),
+  )
     .option('--quiet', 'hide passing findings in text output')
     .addHelpText(
       'after',

@@ -20,9 +20,8 @@ import { renderReport } from '../render.js';
 import { EXIT } from '../exit-codes.js';
 import { emit } from '../output.js';
 import {
+  reportOptions,
   collect,
-  parseFormat,
-  parseSeverity,
   positiveNumber,
   readDomainsFile,
   readPemFile,
@@ -57,22 +56,21 @@ interface ScanFlags {
 }
 
 export function registerScan(program: Command): void {
-  program
-    .command('scan')
-    .description(
-      "judge domains' email posture: DNS records and the mail servers themselves (STARTTLS, MTA-STS, DANE)",
-    )
-    .argument('[domains...]', 'domain names (IDNs are converted to punycode)')
-    .option('--domains-file <file>', 'read domain names from a file, one per line (# comments)')
-    .option(
-      '--resolver <host[:port]>',
-      'DNS resolver to ask (repeatable; default: the system resolvers)',
-      collect,
-    )
-    .option('--dkim-selector <selector>', 'extra DKIM selector to probe (repeatable)', collect)
-    .option('--format <format>', 'text, json or html', parseFormat, 'text')
-    .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity fails', parseSeverity)
+  reportOptions(
+    program
+      .command('scan')
+      .description(
+        "judge domains' email posture: DNS records and the mail servers themselves (STARTTLS, MTA-STS, DANE)",
+      )
+      .argument('[domains...]', 'domain names (IDNs are converted to punycode)')
+      .option('--domains-file <file>', 'read domain names from a file, one per line (# comments)')
+      .option(
+        '--resolver <host[:port]>',
+        'DNS resolver to ask (repeatable; default: the system resolvers)',
+        collect,
+      )
+      .option('--dkim-selector <selector>', 'extra DKIM selector to probe (repeatable)', collect),
+  )
     .option('--concurrency <n>', 'domains scanned at once', positiveNumber(1024), SCAN_DEFAULT_CONCURRENCY)
     .option('--timeout <seconds>', 'time limit per domain', positiveNumber(3600), SCAN_DEFAULT_TIMEOUT_S)
     .option('--quiet', 'no progress; text output hides passing findings')
