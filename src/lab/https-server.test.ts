@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabCa, type LabCa } from './ca.js';
 import { labDialer } from './dialer.js';
 import {
+  LAB_HTTPS_BEHAVIOURS,
   LAB_OVERSIZE_BYTES,
   LAB_REDIRECT_PATH,
   MTA_STS_POLICY_PATH,
@@ -17,16 +18,7 @@ import {
 } from './https-server.js';
 import { LAB_WRONG_NAME } from './tls-profiles.js';
 
-const BEHAVIOURS: LabHttpsBehaviour[] = [
-  'policy',
-  'redirect',
-  'oversize',
-  'wrong-content-type',
-  'endless',
-  'binary',
-  'not-found',
-  'wrong-cert',
-];
+const BEHAVIOURS = LAB_HTTPS_BEHAVIOURS;
 const hostOf = (b: LabHttpsBehaviour) => `mta-sts.${b}.example.test`;
 const addressOf = (b: LabHttpsBehaviour) => `127.0.0.${60 + BEHAVIOURS.indexOf(b)}`;
 const POLICY = 'version: STSv1\r\nmode: testing\r\nmx: mx1.policy.example.test\r\nmax_age: 86400\r\n';

@@ -9,15 +9,17 @@ import type { IssuedCert, LabCa } from './ca.js';
 import { LAB_WRONG_NAME } from './tls-profiles.js';
 
 /** What a lab MTA-STS host does with a policy request. */
-export type LabHttpsBehaviour =
-  | 'policy'
-  | 'redirect'
-  | 'oversize'
-  | 'wrong-content-type'
-  | 'endless'
-  | 'binary'
-  | 'not-found'
-  | 'wrong-cert';
+export const LAB_HTTPS_BEHAVIOURS = [
+  'policy',
+  'redirect',
+  'oversize',
+  'wrong-content-type',
+  'endless',
+  'binary',
+  'not-found',
+  'wrong-cert',
+] as const;
+export type LabHttpsBehaviour = (typeof LAB_HTTPS_BEHAVIOURS)[number];
 
 /** One virtual host of the lab HTTPS server. */
 export interface LabHttpsSite {

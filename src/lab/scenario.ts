@@ -6,8 +6,8 @@ import { toAsciiDomain } from '../dns/name.js';
 import { absoluteName, parsePresentation } from '../dns/presentation.js';
 import type { DnsRecord } from '../dns/types.js';
 import type { FailureMode, ZoneData } from '../dns/zone-data.js';
-import type { LabHttpsBehaviour } from './https-server.js';
-import type { LabSmtpProfile } from './smtp-servers.js';
+import { LAB_HTTPS_BEHAVIOURS } from './https-server.js';
+import { LAB_SMTP_PROFILES } from './smtp-servers.js';
 import type { LabAccessProfile } from './access-servers.js';
 import type { LabAccessSpec, LabMtaStsSpec, LabSmtpSpec, LabTlsaMode } from './transport.js';
 
@@ -42,37 +42,13 @@ export interface Scenario {
 }
 
 const failureMode = z.enum(['timeout', 'servfail', 'refused', 'malformed']);
-const SMTP_PROFILES = [
-  'valid',
-  'no-starttls',
-  'expired',
-  'wrong-name',
-  'self-signed',
-  'tls10-only',
-  'banner-version',
-  'vrfy',
-  'hang',
-  'garbage',
-  'weak-key',
-  'starttls-454',
-] as const satisfies readonly LabSmtpProfile[];
-const HTTPS_BEHAVIOURS = [
-  'policy',
-  'redirect',
-  'oversize',
-  'wrong-content-type',
-  'endless',
-  'binary',
-  'not-found',
-  'wrong-cert',
-] as const satisfies readonly LabHttpsBehaviour[];
 const TLSA_MODES = ['none', 'match', 'match-ee-only', 'mismatch'] as const satisfies readonly LabTlsaMode[];
-const smtpProfile = z.enum(SMTP_PROFILES);
+const smtpProfile = z.enum(LAB_SMTP_PROFILES);
 const smtpServer = z.union([
   smtpProfile,
   z.object({ profile: smtpProfile, tlsa: z.enum(TLSA_MODES).default('none') }).strict(),
 ]);
-const httpsBehaviour = z.enum(HTTPS_BEHAVIOURS);
+const httpsBehaviour = z.enum(LAB_HTTPS_BEHAVIOURS);
 const ACCESS_PROFILES = [
   'imap-good',
   'imap-plaintext',

@@ -5,7 +5,13 @@ import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabCa, type LabCa } from './ca.js';
 import { GARBAGE_LINE_BYTES } from './smtp-scripted.js';
-import { LAB_DISCLOSED_SOFTWARE, startLabSmtp, type LabSmtp, type LabSmtpProfile } from './smtp-servers.js';
+import {
+  LAB_DISCLOSED_SOFTWARE,
+  LAB_SMTP_PROFILES,
+  startLabSmtp,
+  type LabSmtp,
+  type LabSmtpProfile,
+} from './smtp-servers.js';
 import { LAB_WRONG_NAME } from './tls-profiles.js';
 
 interface Reply {
@@ -73,20 +79,7 @@ class RawClient {
   }
 }
 
-const ALL: LabSmtpProfile[] = [
-  'valid',
-  'no-starttls',
-  'expired',
-  'wrong-name',
-  'self-signed',
-  'tls10-only',
-  'banner-version',
-  'vrfy',
-  'hang',
-  'garbage',
-  'weak-key',
-  'starttls-454',
-];
+const ALL = LAB_SMTP_PROFILES;
 
 const hostOf = (p: LabSmtpProfile) => `mx-${p}.example.test`;
 const addressOf = (p: LabSmtpProfile) => `127.0.0.${10 + ALL.indexOf(p)}`;

@@ -15,19 +15,21 @@ import {
 import { labTls, type LabTlsFault } from './tls-profiles.js';
 
 /** What a lab MX does: one profile per case a scanner must tell apart. */
-export type LabSmtpProfile =
-  | 'valid'
-  | 'no-starttls'
-  | 'expired'
-  | 'wrong-name'
-  | 'self-signed'
-  | 'tls10-only'
-  | 'banner-version'
-  | 'vrfy'
-  | 'hang'
-  | 'garbage'
-  | 'weak-key'
-  | 'starttls-454';
+export const LAB_SMTP_PROFILES = [
+  'valid',
+  'no-starttls',
+  'expired',
+  'wrong-name',
+  'self-signed',
+  'tls10-only',
+  'banner-version',
+  'vrfy',
+  'hang',
+  'garbage',
+  'weak-key',
+  'starttls-454',
+] as const;
+export type LabSmtpProfile = (typeof LAB_SMTP_PROFILES)[number];
 
 /** One lab SMTP server. */
 export interface LabSmtpDef {
