@@ -1,15 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { openSync, readSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { deriveKeys, type AnonymizerKeys } from '../../logs/anonymize/keys.js';
 import { Mapper } from '../../logs/anonymize/mapper.js';
@@ -17,6 +7,7 @@ import { DEFAULT_POLICY, type AnonymizePolicy } from '../../logs/anonymize/polic
 import { REDACTED } from '../../logs/anonymize/scanner-tables.js';
 import { normaliseAddress, type DataSubject } from '../identity.js';
 import type { MatchLocation } from '../types.js';
+import { abandonRewrite, commitRewrite } from './rewrite.js';
 import type { EraseOutcome } from './types.js';
 
 type LogLocation = Extract<MatchLocation, { type: 'log' }>;
@@ -122,23 +113,15 @@ export function pseudonymiseLogLines(
     if (carry.length) emit(carry, false);
     if (done.length !== items.length)
       return fail('changed', 'log is shorter than when searched; not rewritten');
-    fsyncSync(dst);
-    closeSync(dst);
+    const fd = dst;
     dst = undefined;
-    chmodSync(tmp, st.mode & 0o7777);
-    renameSync(tmp, path);
+    commitRewrite(fd, tmp, path, st);
     return done;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ECHANGED') return fail('changed', 'log line changed since the search; not rewritten');
     return fail(code === 'ENOENT' ? 'missing' : 'failed', `log rewrite failed: ${code ?? 'error'}`);
   } finally {
-    if (dst !== undefined) closeSync(dst);
-    if (src !== undefined) closeSync(src);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // renamed or never created
-    }
+    abandonRewrite([dst, src], tmp);
   }
 }

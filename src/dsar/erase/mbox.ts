@@ -1,20 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  chownSync,
-  closeSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { MatchLocation } from '../types.js';
 import { acquireDotlock } from './dotlock.js';
+import { abandonRewrite, commitRewrite } from './rewrite.js';
 import type { EraseOutcome } from './types.js';
 
 type MboxLocation = Extract<MatchLocation, { type: 'mbox' }>;
@@ -99,36 +88,15 @@ export async function eraseMboxItems(
       await step();
     }
     copy(at, st.size);
-    fsyncSync(dst);
-    closeSync(dst);
+    const fd = dst;
     dst = undefined;
-    try {
-      chownSync(tmp, st.uid, st.gid);
-    } catch {
-      // only root may give the file away; as the owner the ids already match
-    }
-    chmodSync(tmp, st.mode & 0o7777);
-    renameSync(tmp, path);
-    const dfd = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dfd);
-    } catch {
-      // directory fsync is best effort
-    } finally {
-      closeSync(dfd);
-    }
+    commitRewrite(fd, tmp, path, st);
     return items.map((location) => ({ location, result: 'erased' as const }));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return fail(code === 'ENOENT' ? 'missing' : 'failed', `mbox rewrite failed: ${code ?? 'error'}`);
   } finally {
-    if (dst !== undefined) closeSync(dst);
-    if (src !== undefined) closeSync(src);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // renamed or never created
-    }
+    abandonRewrite([dst, src], tmp);
     lock.release();
   }
 }
