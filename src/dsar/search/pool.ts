@@ -1,25 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { DataSubject } from '../identity.js';
-import type { MaildirEntry } from '../sources/maildir.js';
+import type { BatchResult, MaildirBatch } from './maildir-batch.js';
 import type { MessageScan } from './message.js';
 
-/** What a worker made of one Maildir file it was sent. */
-export type FileResult =
-  | { t: 'none' } // not a regular file
-  | { t: 'problem'; item: string; reason: string }
-  | { t: 'out'; size: number } // read, and ruled out by the pre-filter
-  /** Scanned; a match comes with its sha256, and with its bytes when they were asked for. */
-  | {
-      t: 'scan';
-      raw?: Uint8Array;
-      sha256?: string;
-      size: number;
-      sub: 'cur' | 'new';
-      file: string;
-      scan: MessageScan | undefined;
-    };
-
-type Reply = { seq: number; scan?: MessageScan; raw?: Uint8Array; error?: boolean; results?: FileResult[] };
+type Reply = { seq: number; scan?: MessageScan; raw?: Uint8Array; error?: boolean; batch?: BatchResult };
 
 /** A scan result and the message bytes, handed back by the worker. */
 export interface PoolScan {
@@ -27,81 +11,112 @@ export interface PoolScan {
   raw: Buffer;
 }
 
+interface Slot {
+  worker: Worker;
+  /** Requests sent and not answered yet. */
+  queued: number;
+}
+
 /**
- * Scans messages on worker threads. Messages of streams (mbox, IMAP) are read on the main thread
- * and sent over; Maildir files are read by the workers themselves (see scanFiles). Replies are
- * matched to requests by sequence number.
+ * Requests a worker may hold: one it works on and one waiting, so it never waits for the calling
+ * thread, which meanwhile searches too (it is a lane of its own).
+ */
+const QUEUE_PER_WORKER = 3;
+
+/**
+ * Worker threads that search beside the calling thread. Messages of streams (mbox, IMAP) are read
+ * by the caller and sent over; Maildir batches are read by the worker itself (reading costs as
+ * much as searching). A request is only taken when a worker has room; otherwise the `try`
+ * methods return undefined and the caller searches that item itself, so all threads stay busy.
+ * Replies are matched to requests by sequence number.
  */
 export class ScanPool {
-  private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private readonly slots: Slot[] = [];
+  private readonly waiting = new Map<
+    number,
+    { slot: Slot; resolve: (r: Reply) => void; reject: (e: Error) => void }
+  >();
   private seq = 0;
   private failed = false;
 
-  constructor(threads: number, subject: DataSubject) {
+  constructor(workers: number, subject: DataSubject) {
     // Under a TypeScript loader (tests, tsx) the worker is the .ts source and needs the loader too.
     const ts = import.meta.url.endsWith('.ts');
     const file = new URL(ts ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
-    for (let i = 0; i < threads; i++) {
+    for (let i = 0; i < workers; i++) {
       // A loader given in execArgv does not apply to the worker's own entry file: register it first.
-      const w = ts
+      const worker = ts
         ? new Worker(
             `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(file.href)}); })`,
             { eval: true, workerData: subject },
           )
         : new Worker(file, { workerData: subject });
-      w.on('message', (r: Reply) => {
+      worker.on('message', (r: Reply) => {
         const p = this.waiting.get(r.seq);
         if (!p) return;
         this.waiting.delete(r.seq);
+        p.slot.queued--;
         p.resolve(r);
       });
-      w.on('error', (e) => {
+      worker.on('error', (e) => {
+        // Whatever was sent is lost (reported per item by the caller); nothing more is sent.
         this.failed = true;
         for (const p of this.waiting.values()) p.reject(e);
         this.waiting.clear();
       });
-      this.workers.push(w);
+      this.slots.push({ worker, queued: 0 });
     }
   }
 
   /**
-   * Scans one message; `scan` is undefined when it could not be parsed. A buffer that owns its
-   * memory is moved to the worker and back (no copy): use the returned `raw`, not the argument.
+   * Scans one message on a worker with room; `scan` is undefined when it could not be parsed. A
+   * buffer that owns its memory is moved to the worker and back (no copy): use the returned `raw`,
+   * not the argument.
    */
-  scan(raw: Buffer): Promise<PoolScan> {
-    if (this.failed) return Promise.reject(new Error('scan worker failed'));
-    const seq = ++this.seq;
+  tryScan(raw: Buffer): Promise<PoolScan> | undefined {
+    const slot = this.roomy();
+    if (!slot) return undefined;
     const own =
       raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
     const bytes = own ? new Uint8Array(raw.buffer, 0, raw.byteLength) : new Uint8Array(raw);
-    return this.send(seq, { seq, raw: bytes }, [bytes.buffer as ArrayBuffer]).then((r) => ({
+    return this.send(slot, (seq) => ({ seq, raw: bytes }), [bytes.buffer as ArrayBuffer]).then((r) => ({
       scan: r.error ? undefined : r.scan,
       raw: r.raw ? Buffer.from(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength) : Buffer.alloc(0),
     }));
   }
 
   /**
-   * Reads, pre-filters and scans Maildir files on a worker: reading is as costly as searching
-   * (open, read and close of 100,000 small files), so it is shared out too. One request per batch
-   * keeps the messaging cost per file low. `keepBytes`: send the bytes of matches back.
+   * Reads, pre-filters and scans a Maildir batch on a worker with room. `keepBytes`: send the
+   * bytes of matches back.
    */
-  scanFiles(files: MaildirEntry[], keepBytes: boolean): Promise<FileResult[]> {
-    if (this.failed) return Promise.reject(new Error('scan worker failed'));
-    const seq = ++this.seq;
-    return this.send(seq, { seq, files, keepBytes }, []).then((r) => r.results ?? []);
+  trySearchBatch(batch: MaildirBatch, keepBytes: boolean): Promise<BatchResult> | undefined {
+    const slot = this.roomy();
+    if (!slot) return undefined;
+    return this.send(slot, (seq) => ({ seq, batch, keepBytes }), []).then((r) => {
+      if (!r.batch) throw new Error('scan worker gave no result');
+      return r.batch;
+    });
   }
 
-  private send(seq: number, msg: unknown, transfer: ArrayBuffer[]): Promise<Reply> {
-    const w = this.workers[seq % this.workers.length] as Worker;
+  /** The least busy worker if it has room, or undefined (also once a worker has failed). */
+  private roomy(): Slot | undefined {
+    if (this.failed) return undefined;
+    let best: Slot | undefined;
+    for (const s of this.slots) if (!best || s.queued < best.queued) best = s;
+    return best && best.queued < QUEUE_PER_WORKER ? best : undefined;
+  }
+
+  private send(slot: Slot, msg: (seq: number) => unknown, transfer: ArrayBuffer[]): Promise<Reply> {
+    const seq = ++this.seq;
+    slot.queued++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(seq, { resolve, reject });
-      w.postMessage(msg, transfer);
+      this.waiting.set(seq, { slot, resolve, reject });
+      slot.worker.postMessage(msg(seq), transfer);
     });
   }
 
   /** Stops the workers. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

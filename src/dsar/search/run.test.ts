@@ -15,19 +15,30 @@ describe('runFind on worker threads', () => {
   it('gives the same matches, in the same order, as the single-threaded search', async () => {
     const root = join(dir, 'Maildir');
     writeMaildir(root);
-    // More messages than the workers' queue, so ordering across batches is exercised.
-    for (let i = 0; i < 120; i++)
-      writeFileSync(
-        join(root, 'cur', `2000${i}.M${i}P1.host:2,S`),
-        i % 3 === 0 ? `From: x@y.example\nCc: Ann@X.org\n\n${i}\n` : `From: x@y.example\n\n${i}\n`,
-      );
+    // Many more batches than a worker holds, so the calling thread searches some batches itself
+    // and results from both come back in listing order. Every tenth name states a wrong size.
+    let mbox = '';
+    for (let i = 0; i < 1200; i++) {
+      const text = i % 3 === 0 ? `From: x@y.example\nCc: Ann@X.org\n\n${i}\n` : `From: x@y.example\n\n${i}\n`;
+      const size = i % 10 === 0 ? text.length + 1 : text.length;
+      writeFileSync(join(root, 'cur', `2000${i}.M${i}P1.host,S=${size}:2,S`), text);
+      mbox += `From x@y.example Thu Nov 26 10:00:00 2026\n${text}\n`;
+    }
+    writeFileSync(join(dir, 'mbox'), mbox);
     const id = compileIdentity({ addresses: ['ann@x.org'], names: [] });
-    const src = [{ type: 'maildir' as const, kind: 'mailbox' as const, path: root }];
+    const src = [
+      { type: 'maildir' as const, kind: 'mailbox' as const, path: root },
+      { type: 'mbox' as const, kind: 'archive' as const, path: join(dir, 'mbox') },
+    ];
     const one = await runFind(src, id);
     const two = await runFind(src, id, { threads: 2 });
-    expect(one.matches.length).toBe(3 + 40);
+    const three = await runFind(src, id, { threads: 3 });
+    expect(one.matches.length).toBe(3 + 400 + 400);
+    expect(one.sources[0]!.items).toBe(5 + 1200); // writeMaildir holds 5 messages, 3 about her
     expect(two.matches).toEqual(one.matches);
     expect(two.sources).toEqual(one.sources);
+    expect(three.matches).toEqual(one.matches);
+    expect(three.sources).toEqual(one.sources);
   });
 });
 

@@ -44,7 +44,10 @@ export interface FindOptions {
   /** Progress: items read so far and the current source label. */
   onProgress?: (items: number, bytes: number, label: string) => void;
   clock?: () => Date;
-  /** Worker threads that scan messages (default 1: scan on the calling thread). */
+  /**
+   * Threads that search (default 1: the calling thread only). The calling thread is always one of
+   * them; the others are workers.
+   */
   threads?: number;
 }
 
@@ -69,7 +72,7 @@ export async function runFind(
   let items = 0;
   let bytes = 0;
   const threads = opts.threads ?? 1;
-  const pool = threads > 1 ? new ScanPool(threads, id.subject) : undefined;
+  const pool = threads > 1 ? new ScanPool(threads - 1, id.subject) : undefined;
   const ctx: FeedContext = {
     id,
     canMatch: compilePrefilter(id.subject),
@@ -77,18 +80,24 @@ export async function runFind(
     keepBytes: opts.onMatch !== undefined,
   };
   if (pool) ctx.pool = pool;
-  const settle = async (r: Ready, source: SourceSpec, summary: SourceSummary): Promise<void> => {
+  let progressAt = 0;
+  /** Counts an item and reports it; only a match with an onMatch callback may need awaiting. */
+  const settle = (r: Ready, source: SourceSpec, summary: SourceSummary): void | Promise<void> => {
     if (r.kind === 'problem') {
       summary.problems++;
       result.problems.push({ source, item: r.item, reason: r.reason });
       return;
     }
     const size = r.kind === 'log' ? Buffer.byteLength(r.item.text) : r.size;
-    summary.items++;
+    const count = r.kind === 'ruled-out' ? r.count : 1;
+    summary.items += count;
     summary.bytes += size;
-    items++;
+    items += count;
     bytes += size;
-    if (opts.onProgress && items % 500 === 0) opts.onProgress(items, bytes, summary.label);
+    if (opts.onProgress && items >= progressAt + 500) {
+      progressAt = items - (items % 500);
+      opts.onProgress(items, bytes, summary.label);
+    }
     if (r.kind === 'ruled-out') return;
     if (r.kind === 'message') summary.decoded++;
     const match =
@@ -97,7 +106,7 @@ export async function runFind(
     summary.matches++;
     result.matches.push(match);
     result.countsByKind[match.location.kind] = (result.countsByKind[match.location.kind] ?? 0) + 1;
-    if (opts.onMatch) await opts.onMatch(match, r.item);
+    if (opts.onMatch) return opts.onMatch(match, r.item);
   };
   // Items wait here in source order while workers read and scan them, so results keep that order.
   const queue: (Pending & { source: SourceSpec; summary: SourceSummary })[] = [];
@@ -106,7 +115,11 @@ export async function runFind(
     const q = queue.shift();
     if (!q) return;
     inFlight -= q.weight;
-    for (const r of await q.ready) await settle(r, q.source, q.summary);
+    const ready = Array.isArray(q.ready) ? q.ready : await q.ready;
+    for (const r of ready) {
+      const waiting = settle(r, q.source, q.summary);
+      if (waiting) await waiting;
+    }
   };
   try {
     for (const source of sources) {
@@ -140,7 +153,7 @@ export async function runFind(
  * Weight in flight per worker (see Pending in feed.ts): two Maildir batches or 16 messages, enough
  * to keep it busy and few enough to bound memory.
  */
-const IN_FLIGHT_PER_THREAD = 128;
+const IN_FLIGHT_PER_THREAD = 512;
 
 function toMatch(
   item: Extract<SourceItem, { type: 'message' }>,

@@ -7,16 +7,19 @@ import { readReason, sha256, sourceReason } from './fs-util.js';
 import { readMessageFile, type ReadScratch } from './read-file.js';
 import type { SourceItem } from './types.js';
 
-/** One message file of a Maildir, listed but not read yet. */
-export interface MaildirEntry {
+/** The message files of one cur/ or new/ directory of a Maildir, listed but not read yet. */
+export interface MaildirListing {
   /** The Maildir root as given. */
   root: string;
   kind: SourceKind;
   /** Folder name ('' for INBOX). */
   folder: string;
   sub: 'cur' | 'new';
-  file: string;
+  files: string[];
 }
+
+/** One message file of a Maildir, listed but not read yet. */
+export type MaildirEntry = Omit<MaildirListing, 'files'> & { file: string };
 
 type Problem = Extract<SourceItem, { type: 'problem' }>;
 type Message = Extract<SourceItem, { type: 'message' }>;
@@ -28,12 +31,13 @@ type Message = Extract<SourceItem, { type: 'message' }>;
  */
 export async function* readMaildir(root: string, kind: SourceKind): AsyncGenerator<SourceItem> {
   for await (const listed of listMaildir(root, kind)) {
-    if (!Array.isArray(listed)) {
+    if ('type' in listed) {
       yield listed;
       continue;
     }
-    for (const entry of listed) {
-      const item = readMaildirEntry(entry);
+    const { files, ...dir } = listed;
+    for (const file of files) {
+      const item = readMaildirEntry({ ...dir, file });
       if (item) yield item;
     }
   }
@@ -44,7 +48,7 @@ export async function* readMaildir(root: string, kind: SourceKind): AsyncGenerat
  * cur/ or new/ directory at a time: a step per file through async generators cost more than
  * reading the file (bench:dsar).
  */
-export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerator<MaildirEntry[] | Problem> {
+export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerator<MaildirListing | Problem> {
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -58,7 +62,7 @@ export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerat
       folders.push(e.name.slice(1));
   folders.sort();
   for (const folder of folders) {
-    const dir = folder === '' ? root : join(root, `.${folder}`);
+    const dir = folderDir(root, folder);
     for (const sub of ['cur', 'new'] as const) {
       let files: string[];
       try {
@@ -69,9 +73,8 @@ export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerat
         yield { type: 'problem', item: `${folder || 'INBOX'}/${sub}`, reason: readReason(err) };
         continue;
       }
-      const listed: MaildirEntry[] = [];
-      for (const file of files) if (!file.startsWith('.')) listed.push({ root, kind, folder, sub, file });
-      if (listed.length) yield listed;
+      const listed = files.filter((file) => !file.startsWith('.'));
+      if (listed.length) yield { root, kind, folder, sub, files: listed };
     }
   }
 }
@@ -84,9 +87,8 @@ export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerat
  */
 export function readMaildirEntry(e: MaildirEntry, scratch?: ReadScratch): Message | Problem | undefined {
   const item = `${e.folder || 'INBOX'}/${e.sub}/${e.file}`;
-  const dir = e.folder === '' ? e.root : join(e.root, `.${e.folder}`);
   try {
-    const found = readFollowingRename(dir, e.sub, e.file, scratch);
+    const found = readMaildirFile(folderDir(e.root, e.folder), e.sub, e.file, scratch);
     if (!found) return { type: 'problem', item, reason: 'vanished during the scan (expunged or moved)' };
     const { raw } = found;
     if (raw === 'not-a-file') return undefined;
@@ -100,7 +102,7 @@ export function readMaildirEntry(e: MaildirEntry, scratch?: ReadScratch): Messag
 
 /** The message item of a listed file read as `raw` (under `sub`/`file`, its name when read). */
 export function maildirMessage(
-  e: MaildirEntry,
+  e: Pick<MaildirListing, 'root' | 'kind' | 'folder'>,
   raw: Buffer,
   sub: 'cur' | 'new',
   file: string,
@@ -121,12 +123,34 @@ export function maildirMessage(
   };
 }
 
+/** The directory of a folder of a Maildir ('' is INBOX, the root itself). */
+export function folderDir(root: string, folder: string): string {
+  return folder === '' ? root : join(root, `.${folder}`);
+}
+
+/**
+ * The size a Maildir file name states: Dovecot writes `,S=<bytes>` into the base name
+ * (`1700000000.M1P2.host,S=2301,W=2355:2,S`). Undefined when the name has none.
+ */
+export function namedSize(file: string): number | undefined {
+  const at = file.indexOf(',S=');
+  if (at < 0) return undefined;
+  let n = 0;
+  let i = at + 3;
+  for (; i < file.length; i++) {
+    const d = file.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  return i > at + 3 && i - at - 3 <= 15 ? n : undefined;
+}
+
 /**
  * Reads a message file; when it is gone, looks for the same message under its new name: Dovecot
  * renames a file when its flags change (`:2,S` to `:2,RS`) and moves it from new/ to cur/ when a
  * client first sees it, both of which happen while a scan runs. The part before ':' stays.
  */
-function readFollowingRename(
+export function readMaildirFile(
   dir: string,
   sub: 'cur' | 'new',
   file: string,
@@ -134,7 +158,7 @@ function readFollowingRename(
 ): { raw: ReturnType<typeof readMessageFile>; sub: 'cur' | 'new'; file: string } | undefined {
   try {
     // Plain concatenation: path.join normalising cost a quarter of what the open itself did.
-    return { raw: readMessageFile(`${dir}/${sub}/${file}`, scratch), sub, file };
+    return { raw: readMessageFile(`${dir}/${sub}/${file}`, scratch, namedSize(file)), sub, file };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -149,7 +173,11 @@ function readFollowingRename(
   const moved = names.find((n) => n !== file && n.split(':')[0] === base);
   if (!moved) return undefined;
   try {
-    return { raw: readMessageFile(join(dir, 'cur', moved), scratch), sub: 'cur', file: moved };
+    return {
+      raw: readMessageFile(join(dir, 'cur', moved), scratch, namedSize(moved)),
+      sub: 'cur',
+      file: moved,
+    };
   } catch {
     return undefined;
   }

@@ -1,0 +1,121 @@
+import type { IdentityMatcher } from '../identity.js';
+import { readReason, sha256 } from '../sources/fs-util.js';
+import { folderDir, readMaildirFile, type MaildirListing } from '../sources/maildir.js';
+import type { ReadScratch } from '../sources/read-file.js';
+import { DSAR_MAX_MESSAGE_BYTES } from '../../core/limits.js';
+import { scanMessage, type MessageScan } from './message.js';
+import type { Prefilter } from './prefilter.js';
+
+/** A run of files of one cur/ or new/ directory of a Maildir: the unit a search lane takes. */
+export type MaildirBatch = MaildirListing;
+
+/** A file of a batch that the pre-filter did not rule out, or could not be read. */
+export type FileResult =
+  | { t: 'problem'; item: string; reason: string }
+  /** Scanned; a match comes with its sha256, and with its bytes when they were asked for. */
+  | {
+      t: 'scan';
+      raw?: Uint8Array;
+      sha256?: string;
+      size: number;
+      sub: 'cur' | 'new';
+      file: string;
+      scan: MessageScan | undefined;
+    };
+
+/**
+ * What searching a batch gave. Most files are ruled out by the pre-filter and only counted: one
+ * object per file, cloned between threads and settled one by one, cost a third of a search.
+ */
+export interface BatchResult {
+  ruledOut: number;
+  ruledOutBytes: number;
+  /** Files scanned in full and files that could not be read, in listing order. */
+  found: FileResult[];
+}
+
+/** What one search lane (the calling thread or a worker) keeps from one file to the next. */
+export interface Lane {
+  id: IdentityMatcher;
+  canMatch: Prefilter;
+  scratch: ReadScratch;
+}
+
+/**
+ * Reads, pre-filters and scans the files of a batch. The bytes of a file live in the lane's
+ * scratch buffer until the next read: a match takes its sha256 with it, and its bytes only when
+ * `keepBytes` (export); `transfer` collects the buffers of those bytes for a postMessage.
+ */
+export function searchBatch(
+  batch: MaildirBatch,
+  lane: Lane,
+  keepBytes: boolean,
+  transfer?: ArrayBuffer[],
+): BatchResult {
+  const result: BatchResult = { ruledOut: 0, ruledOutBytes: 0, found: [] };
+  const dir = folderDir(batch.root, batch.folder);
+  const name = (file: string): string => batchItemName(batch, file);
+  for (const listed of batch.files) {
+    let read;
+    try {
+      read = readMaildirFile(dir, batch.sub, listed, lane.scratch);
+    } catch (err) {
+      result.found.push({ t: 'problem', item: name(listed), reason: readReason(err) });
+      continue;
+    }
+    if (!read) {
+      result.found.push({
+        t: 'problem',
+        item: name(listed),
+        reason: 'vanished during the scan (expunged or moved)',
+      });
+      continue;
+    }
+    const { raw, sub, file } = read;
+    if (raw === 'not-a-file') continue;
+    if (raw === 'oversize') {
+      const reason = `larger than ${DSAR_MAX_MESSAGE_BYTES} bytes, not searched`;
+      result.found.push({ t: 'problem', item: name(listed), reason });
+      continue;
+    }
+    if (!lane.canMatch(raw)) {
+      result.ruledOut++;
+      result.ruledOutBytes += raw.length;
+      continue;
+    }
+    result.found.push(scanned(raw, sub, file, lane.id, keepBytes, transfer));
+  }
+  return result;
+}
+
+function scanned(
+  raw: Buffer,
+  sub: 'cur' | 'new',
+  file: string,
+  id: IdentityMatcher,
+  keepBytes: boolean,
+  transfer: ArrayBuffer[] | undefined,
+): FileResult {
+  const scan = scanSafe(raw, id);
+  const size = raw.length;
+  if (!scan?.hits.length) return { t: 'scan', size, sub, file, scan };
+  const hash = sha256(raw);
+  if (!keepBytes) return { t: 'scan', size, sub, file, scan, sha256: hash };
+  const copy = new Uint8Array(raw); // out of the scratch buffer, which the next read overwrites
+  transfer?.push(copy.buffer);
+  return { t: 'scan', raw: copy, size, sub, file, scan, sha256: hash };
+}
+
+/** The full scan of a message, or undefined when it could not be parsed (reported as such). */
+export function scanSafe(raw: Buffer, id: IdentityMatcher): MessageScan | undefined {
+  try {
+    return scanMessage(raw, id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a file of a batch is named in problem lists. */
+export function batchItemName(batch: MaildirBatch, file: string): string {
+  return `${batch.folder || 'INBOX'}/${batch.sub}/${file}`;
+}
