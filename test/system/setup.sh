@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the real-server system tests need: NSD (authoritative), unbound
 # (validating resolver), ldnsutils (keygen, signing, DS, ldns-dane), bind9-dnsutils (dig, delv),
-# Postfix (a real STARTTLS peer; posttls-finger), openssl (s_client) and iproute2 (the test MX address).
+# Postfix (a real STARTTLS peer; posttls-finger), openssl (s_client), iproute2 (the test MX address),
+# Dovecot (IMAP) and wabt (wat2wasm: the committed WebAssembly of dsar find is its source, assembled).
 # Idempotent: does nothing when every package is already installed. Needs root to install.
 set -euo pipefail
 
-PACKAGES=(nsd unbound ldnsutils bind9-dnsutils postfix openssl iproute2 dovecot-core dovecot-imapd)
+PACKAGES=(nsd unbound ldnsutils bind9-dnsutils postfix openssl iproute2 dovecot-core dovecot-imapd wabt)
 # Binaries the tests run; checked after installing, as a half-configured package can still say "installed".
-TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-dane dig delv postfix posttls-finger openssl ip unshare doveconf)
+TOOLS=(nsd unbound ldns-keygen ldns-signzone ldns-key2ds ldns-dane dig delv postfix posttls-finger openssl ip unshare doveconf wat2wasm)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -1,7 +1,9 @@
 import { isAscii } from 'node:buffer';
 import { findHeaderEnd } from '../../message/header-fields.js';
 import { normaliseAddress, type DataSubject } from '../identity.js';
+import type { ReadScratch } from '../sources/read-file.js';
 import { charsetClass } from './charset-class.js';
+import { FoldSearch } from './fold-search.js';
 
 /**
  * Decides from a message's raw bytes, without parsing it, whether `scanMessage` could find the
@@ -40,10 +42,17 @@ import { charsetClass } from './charset-class.js';
  *
  * Not triggers, because the full scan does not decode them either: uuencode, yEnc, BinHex,
  * HTML entities and URL escapes of anything but '@' (the domain must still be literal).
- * Case: the search runs on the bytes as Latin-1 with an ASCII-only case-insensitive match; the only
- * non-ASCII character JavaScript lowercases to ASCII is KELVIN SIGN, which needs 8-bit bytes.
+ * Case: the search runs on the bytes with ASCII case folded (fold-search.wat); the only non-ASCII
+ * character JavaScript lowercases to ASCII is KELVIN SIGN, which needs 8-bit bytes.
  */
-export type Prefilter = (raw: Buffer) => boolean;
+export interface Prefilter {
+  (raw: Buffer): boolean;
+  /**
+   * A read buffer whose bytes the pre-filter searches where they are (in its WebAssembly memory):
+   * read messages into it to save a copy.
+   */
+  readonly scratch: ReadScratch;
+}
 
 /** Non-ASCII characters that NFC or case folding turn into an ASCII one, by that ASCII character. */
 export const FOLDS_TO_ASCII: Readonly<Record<string, string>> = {
@@ -52,10 +61,6 @@ export const FOLDS_TO_ASCII: Readonly<Record<string, string>> = {
   ';': '\u037e',
   '`': '\u1fef',
 };
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** The literal strings one of which any match must contain, in each of their forms. */
 export function prefilterNeedles(subject: DataSubject): string[] {
@@ -84,29 +89,30 @@ export function compilePrefilter(subject: DataSubject): Prefilter {
   const foldBytes = folding.map((c) => Buffer.from(FOLDS_TO_ASCII[c] as string, 'utf8'));
   // Stripping quotes and backslashes is only sound for needles that hold neither.
   const stripSafe = asciiNeedles.every((n) => !n.includes('"') && !n.includes('\\'));
-  // One case-insensitive pass finds a needle or a decoding trigger; on Latin-1 text without the
-  // 'u' flag, /i only pairs ASCII letters with ASCII letters (measured fastest: bench notes).
-  // A subject with no ASCII needle at all still needs the checks below, so it never matches.
-  const quick = new RegExp(asciiNeedles.map(escapeRe).join('|') || '(?!)', 'i');
+  // One pass over the bytes finds any needle with ASCII case ignored (the matchers' /iu only pairs
+  // an ASCII letter with a non-ASCII character through the 8-bit checks below). A subject with no
+  // ASCII needle at all still needs those checks, so it never matches here.
+  const quick = new FoldSearch(asciiNeedles);
 
   const fields: FieldCheck = { asciiNeedles, stripSafe, multibyteHides: false };
 
-  return (raw) => {
-    const text = raw.toString('latin1');
-    if (quick.test(text)) return true;
+  const canMatch = (raw: Buffer): boolean => {
+    if (quick.any(raw)) return true;
     const eightBit = !isAscii(raw);
     if (eightBit && nonAsciiSubject) return true;
     if (eightBit && foldBytes.some((b) => raw.includes(b))) return true;
     fields.multibyteHides = eightBit && foldBytes.length > 0;
     // Transfer encodings and encoded words are only decoded in header fields: those of the top
-    // header, or of any part when there may be nested parts.
+    // header, or of any part when there may be nested parts. Only those become a string.
     const end = findHeaderEnd(raw);
-    const header = end < 0 ? text : text.slice(0, end);
+    const header = raw.toString('latin1', 0, end < 0 ? raw.length : end);
     if (TRIGGERS.test(header)) return true;
     const top = checkFields(header, fields, true);
-    if (top === 'nested') return TRIGGERS.test(text) || checkFields(text, fields, false) === 'hit';
-    return top === 'hit';
+    if (top !== 'nested') return top === 'hit';
+    const text = end < 0 ? header : raw.toString('latin1');
+    return TRIGGERS.test(text) || checkFields(text, fields, false) === 'hit';
   };
+  return Object.assign(canMatch, { scratch: quick.scratch });
 }
 
 interface FieldCheck {

@@ -73,12 +73,8 @@ export async function runFind(
   let bytes = 0;
   const threads = opts.threads ?? 1;
   const pool = threads > 1 ? new ScanPool(threads - 1, id.subject) : undefined;
-  const ctx: FeedContext = {
-    id,
-    canMatch: compilePrefilter(id.subject),
-    scratch: { buf: Buffer.alloc(0) },
-    keepBytes: opts.onMatch !== undefined,
-  };
+  const canMatch = compilePrefilter(id.subject);
+  const ctx: FeedContext = { id, canMatch, scratch: canMatch.scratch, keepBytes: opts.onMatch !== undefined };
   if (pool) ctx.pool = pool;
   let progressAt = 0;
   /** Counts an item and reports it; only a match with an onMatch callback may need awaiting. */

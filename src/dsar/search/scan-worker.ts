@@ -6,11 +6,8 @@ import { compilePrefilter } from './prefilter.js';
 
 // One worker of ScanPool: compiles the subject once, then scans the messages it is sent, or reads,
 // pre-filters and scans the Maildir batches it is sent (so that both cores read, too).
-const lane: Lane = {
-  id: compileIdentity(workerData as DataSubject),
-  canMatch: compilePrefilter(workerData as DataSubject),
-  scratch: { buf: Buffer.allocUnsafe(256 * 1024) },
-};
+const canMatch = compilePrefilter(workerData as DataSubject);
+const lane: Lane = { id: compileIdentity(workerData as DataSubject), canMatch, scratch: canMatch.scratch };
 
 type Request = { seq: number; raw: Uint8Array } | { seq: number; batch: MaildirBatch; keepBytes: boolean };
 

@@ -4,6 +4,8 @@ import { DSAR_MAX_MESSAGE_BYTES } from '../../core/limits.js';
 /** A buffer reused from one read to the next; it grows to the largest message read. */
 export interface ReadScratch {
   buf: Buffer;
+  /** Makes `buf` at least `size` bytes long, when the buffer is owned elsewhere (fold-search.ts). */
+  resize?: (size: number) => void;
 }
 
 // O_NONBLOCK: a FIFO put in a mail folder must not block the scan on open (regular files ignore it).
@@ -68,7 +70,9 @@ function readChecked(fd: number, scratch: ReadScratch | undefined): Buffer | 'ov
 }
 
 function grow(scratch: ReadScratch, size: number): void {
-  if (scratch.buf.length < size)
+  if (scratch.buf.length >= size) return;
+  if (scratch.resize) scratch.resize(size);
+  else
     scratch.buf = Buffer.allocUnsafe(
       Math.min(DSAR_MAX_MESSAGE_BYTES + 1, Math.max(size, 2 * scratch.buf.length)),
     );

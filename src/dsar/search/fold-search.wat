@@ -1,0 +1,64 @@
+;; Case-insensitive search for ASCII needles in raw message bytes, with WebAssembly SIMD: the
+;; pre-filter of `dsar find` (fold-search.ts) runs it over every message, without first turning
+;; the bytes into a JavaScript string (that copy and its garbage cost more than the search).
+;;
+;; Folding is `byte | 0x20`: it maps A-Z onto a-z, so every ASCII case-insensitive match is also a
+;; folded match; it also pairs a few other bytes (`@` with a backquote, control characters with
+;; punctuation), which can only add false "maybe"s, never lose a match.
+;;
+;; Build: npm run build:wasm (wat2wasm, Debian package wabt), which writes fold-search.wasm.
+(module
+  (memory (export "memory") 1)
+
+  ;; find(hay, len, nd, m): the first p in [0, len - m] where (hay[p + k] | 0x20) == nd[k] for
+  ;; every k < m (nd is given folded), or -1. Candidates come from comparing the first and the
+  ;; last needle byte for 16 positions at once; the bytes between are then compared one by one.
+  ;; Reads up to 16 bytes past hay + len: callers leave that room in memory.
+  (func (export "find") (param $hay i32) (param $len i32) (param $nd i32) (param $m i32) (result i32)
+    (local $i i32) (local $end i32) (local $lastOff i32) (local $mask i32) (local $j i32) (local $k i32)
+    (local $first v128) (local $last v128) (local $fold v128)
+    (if (i32.or (i32.lt_s (local.get $m) (i32.const 1)) (i32.lt_s (local.get $len) (local.get $m)))
+      (then (return (i32.const -1))))
+    (local.set $end (i32.sub (local.get $len) (local.get $m)))
+    (local.set $lastOff (i32.sub (local.get $m) (i32.const 1)))
+    (local.set $first (i8x16.splat (i32.load8_u (local.get $nd))))
+    (local.set $last (i8x16.splat (i32.load8_u (i32.add (local.get $nd) (local.get $lastOff)))))
+    (local.set $fold (i8x16.splat (i32.const 0x20)))
+    (block $done
+      (loop $scan
+        (br_if $done (i32.gt_s (local.get $i) (local.get $end)))
+        ;; bit b of mask: position i + b starts with the first byte and ends with the last
+        (local.set $mask
+          (i8x16.bitmask
+            (v128.and
+              (i8x16.eq
+                (v128.or (v128.load (i32.add (local.get $hay) (local.get $i))) (local.get $fold))
+                (local.get $first))
+              (i8x16.eq
+                (v128.or
+                  (v128.load (i32.add (i32.add (local.get $hay) (local.get $i)) (local.get $lastOff)))
+                  (local.get $fold))
+                (local.get $last)))))
+        (block $next
+          (loop $bits
+            (br_if $next (i32.eqz (local.get $mask)))
+            (local.set $j (i32.add (local.get $i) (i32.ctz (local.get $mask))))
+            ;; positions only grow from here: past the last start means no match
+            (if (i32.gt_s (local.get $j) (local.get $end)) (then (return (i32.const -1))))
+            (local.set $k (i32.const 1))
+            (block $mismatch
+              (loop $cmp
+                (if (i32.ge_s (local.get $k) (local.get $lastOff)) (then (return (local.get $j))))
+                (br_if $mismatch
+                  (i32.ne
+                    (i32.or
+                      (i32.load8_u (i32.add (i32.add (local.get $hay) (local.get $j)) (local.get $k)))
+                      (i32.const 0x20))
+                    (i32.load8_u (i32.add (local.get $nd) (local.get $k)))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $cmp)))
+            (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+            (br $bits)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $scan)))
+    (i32.const -1)))
