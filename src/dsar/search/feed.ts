@@ -80,7 +80,7 @@ export async function* feedSource(source: SourceSpec, ctx: FeedContext): AsyncGe
     else {
       const sent = ctx.pool?.tryScan(item.raw);
       if (!sent) {
-        yield now([{ kind: 'message', item, scan: scanSafe(item.raw, ctx.id), size: item.raw.length }]);
+        yield now([{ kind: 'message', item, scan: scanSafe(item.raw, ctx), size: item.raw.length }]);
         continue;
       }
       const ready = sent.then(

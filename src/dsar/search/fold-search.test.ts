@@ -51,6 +51,16 @@ describe('FoldSearch', () => {
     expect(s.any(Buffer.alloc(0))).toBe(false);
   });
 
+  it('searches bytes from elsewhere a window at a time, missing nothing between two windows', () => {
+    const s = new FoldSearch(['ann@x.org']);
+    for (const at of [0, 65530, 65531, 65535, 65536, 131060, 199990]) {
+      const hay = Buffer.alloc(200000, 'q');
+      hay.write('Ann@X.Org', at, 'latin1');
+      expect([at, s.any(hay)]).toEqual([at, true]);
+      expect(s.any(hay.subarray(0, at + 8))).toBe(false);
+    }
+  });
+
   it('searches bytes read into its scratch buffer where they are, also after the buffer grew', () => {
     const s = new FoldSearch(['ann']);
     const big = Buffer.alloc(300000, 'z');

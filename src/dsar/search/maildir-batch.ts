@@ -83,7 +83,7 @@ export function searchBatch(
       result.ruledOutBytes += raw.length;
       continue;
     }
-    result.found.push(scanned(raw, sub, file, lane.id, keepBytes, transfer));
+    result.found.push(scanned(raw, sub, file, lane, keepBytes, transfer));
   }
   return result;
 }
@@ -92,11 +92,11 @@ function scanned(
   raw: Buffer,
   sub: 'cur' | 'new',
   file: string,
-  id: IdentityMatcher,
+  lane: Lane,
   keepBytes: boolean,
   transfer: ArrayBuffer[] | undefined,
 ): FileResult {
-  const scan = scanSafe(raw, id);
+  const scan = scanSafe(raw, lane);
   const size = raw.length;
   if (!scan?.hits.length) return { t: 'scan', size, sub, file, scan };
   const hash = sha256(raw);
@@ -107,9 +107,9 @@ function scanned(
 }
 
 /** The full scan of a message, or undefined when it could not be parsed (reported as such). */
-export function scanSafe(raw: Buffer, id: IdentityMatcher): MessageScan | undefined {
+export function scanSafe(raw: Buffer, lane: Pick<Lane, 'id' | 'canMatch'>): MessageScan | undefined {
   try {
-    return scanMessage(raw, id);
+    return scanMessage(raw, lane.id, lane.canMatch.needles);
   } catch {
     return undefined;
   }

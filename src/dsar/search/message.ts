@@ -1,9 +1,11 @@
 import libmime from 'libmime';
+import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { DSAR_MAX_MIME_DEPTH, DSAR_MAX_MIME_PARTS } from '../../core/limits.js';
 import { decodeValue, findHeaderEnd, parseHeaderBlock } from '../../message/header-fields.js';
 import type { IdentityMatcher } from '../identity.js';
 import type { Hit, HitPlace } from '../types.js';
+import type { FoldSearch } from './fold-search.js';
 
 /** Header fields that carry addresses of people (where a display name is a name, too). */
 const ADDRESS_FIELDS = new Set([
@@ -48,12 +50,18 @@ interface Ctx {
   problems: string[];
   top?: MessageScan;
   domains: Set<string>;
+  needles?: FoldSearch;
 }
 
-/** Searches one message (raw bytes): every header, every decoded text part, every attachment name. */
-export function scanMessage(raw: Buffer, id: IdentityMatcher): MessageScan {
+/**
+ * Searches one message (raw bytes): every header, every decoded text part, every attachment name.
+ * `needles` (the pre-filter's, when every needle of the subject is ASCII) lets a part that is its
+ * own bytes as text, and holds no needle, be passed over without making it a string.
+ */
+export function scanMessage(raw: Buffer, id: IdentityMatcher, needles?: FoldSearch): MessageScan {
   const scan: MessageScan = { hits: [], counterpartDomains: [], problems: [] };
   const ctx: Ctx = { id, hits: new Map(), parts: 0, problems: scan.problems, top: scan, domains: new Set() };
+  if (needles) ctx.needles = needles;
   walkEntity(raw, '1', 0, ctx, true);
   scan.hits = [...ctx.hits.values()];
   const own = new Set(id.subject.addresses.map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()));
@@ -138,8 +146,23 @@ function walkEntity(buf: Buffer, part: string, depth: number, ctx: Ctx, message:
     walkEntity(decoded, `${part}.1`, depth + 1, ctx, true);
     return;
   }
+  if (ctx.needles && isOwnBytes(decoded, entity) && !ctx.needles.any(decoded)) return;
   const text = toText(decoded, entity, ctx, part);
   addHits(ctx, text, { where: 'body', part, encoding: entity.encoding }, isText(entity.type));
+}
+
+/**
+ * Whether toText gives the part's bytes one character per byte, with no character the matchers
+ * could fold or normalise into an ASCII one: binary parts and Latin-1 text (read as Latin-1, whose
+ * characters never fold to ASCII), and ASCII bytes in UTF-8 or ASCII. Then a needle that is not in
+ * the bytes, ASCII case ignored, is not in the text. Other charsets go the long way (and an
+ * unknown one is reported there).
+ */
+function isOwnBytes(decoded: Buffer, entity: Entity): boolean {
+  if (!isText(entity.type)) return true;
+  const cs = (entity.params.charset ?? 'utf-8').toLowerCase().trim();
+  if (cs === 'iso-8859-1' || cs === 'latin1') return true;
+  return (cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii') && isAscii(decoded);
 }
 
 function isText(type: string): boolean {

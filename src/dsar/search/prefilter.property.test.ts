@@ -259,6 +259,23 @@ describe('pre-filter (property)', () => {
     );
   });
 
+  it('lets the full scan pass over parts without a needle and find exactly the same', () => {
+    let used = 0;
+    fc.assert(
+      fc.property(message, (raw) => {
+        for (const { id, canMatch } of checks) {
+          if (!canMatch.needles) continue;
+          used++;
+          expect(scanMessage(raw, id, canMatch.needles), raw.toString('latin1')).toEqual(
+            scanMessage(raw, id),
+          );
+        }
+      }),
+      { numRuns: 4000 },
+    );
+    expect(used).toBeGreaterThan(4000);
+  });
+
   it('is exercised: it rules messages out, and the generator hides matches from a literal search', () => {
     let ruledOut = 0;
     let hidden = 0;

@@ -52,6 +52,11 @@ export interface Prefilter {
    * read messages into it to save a copy.
    */
   readonly scratch: ReadScratch;
+  /**
+   * The search for every needle, when all are ASCII: a text made of the same bytes without any
+   * of them holds no match (see scanMessage).
+   */
+  readonly needles?: FoldSearch;
 }
 
 /** Non-ASCII characters that NFC or case folding turn into an ASCII one, by that ASCII character. */
@@ -112,7 +117,7 @@ export function compilePrefilter(subject: DataSubject): Prefilter {
     const text = end < 0 ? header : raw.toString('latin1');
     return TRIGGERS.test(text) || checkFields(text, fields, false) === 'hit';
   };
-  return Object.assign(canMatch, { scratch: quick.scratch });
+  return Object.assign(canMatch, { scratch: quick.scratch }, nonAsciiSubject ? {} : { needles: quick });
 }
 
 interface FieldCheck {

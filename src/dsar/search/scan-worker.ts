@@ -20,7 +20,7 @@ parentPort?.on('message', (msg: Request) => {
   }
   try {
     const raw = Buffer.from(msg.raw.buffer, msg.raw.byteOffset, msg.raw.byteLength);
-    const scan = scanMessage(raw, lane.id);
+    const scan = scanMessage(raw, lane.id, canMatch.needles);
     // The bytes go back (moved, not copied) for the caller's match handling (export).
     parentPort?.postMessage({ seq: msg.seq, scan, raw: msg.raw }, [msg.raw.buffer as ArrayBuffer]);
   } catch {
