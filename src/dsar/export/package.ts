@@ -22,7 +22,10 @@ export interface ManifestItem {
 }
 
 /** Options of an export. */
-export interface ExportOptions extends Pick<FindOptions, 'onProgress' | 'clock' | 'threads'> {
+export interface ExportOptions extends Pick<
+  FindOptions,
+  'onProgress' | 'clock' | 'threads' | 'workersAfter'
+> {
   retention?: RetentionBySource;
   ownDomains?: readonly string[];
 }

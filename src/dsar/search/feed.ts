@@ -55,6 +55,22 @@ export interface FeedContext {
   scratch: ReadScratch;
   /** Keep the bytes of matches (export needs them; find only their sha256). */
   keepBytes: boolean;
+  /** Messages met so far, in every source: the workers get work only once there is enough. */
+  seen: number;
+  /** Messages searched here before the workers get any (WORKERS_AFTER unless a test says). */
+  workersAfter: number;
+}
+
+/**
+ * Messages a search goes through on the calling thread before it gives workers any: a worker
+ * takes about a tenth of a second to start, in which this thread searches a few thousand.
+ */
+export const WORKERS_AFTER = 256;
+
+/** The workers, if the search is big enough for them yet. */
+function poolFor(ctx: FeedContext, count: number): ScanPool | undefined {
+  ctx.seen += count;
+  return ctx.seen > ctx.workersAfter ? ctx.pool : undefined;
 }
 
 /**
@@ -78,7 +94,7 @@ export async function* feedSource(source: SourceSpec, ctx: FeedContext): AsyncGe
     else if (item.type === 'log') yield now([{ kind: 'log', item }]);
     else if (!ctx.canMatch(item.raw)) yield now([{ kind: 'ruled-out', count: 1, size: item.raw.length }]);
     else {
-      const sent = ctx.pool?.tryScan(item.raw);
+      const sent = poolFor(ctx, 1)?.tryScan(item.raw);
       if (!sent) {
         yield now([{ kind: 'message', item, scan: scanSafe(item.raw, ctx), size: item.raw.length }]);
         continue;
@@ -104,7 +120,7 @@ async function* feedMaildir(path: string, source: SourceSpec, ctx: FeedContext):
     }
     for (let i = 0; i < listed.files.length; i += FILES_PER_BATCH) {
       const batch: MaildirBatch = { ...listed, files: listed.files.slice(i, i + FILES_PER_BATCH) };
-      const sent = ctx.pool?.trySearchBatch(batch, ctx.keepBytes);
+      const sent = poolFor(ctx, batch.files.length)?.trySearchBatch(batch, ctx.keepBytes);
       if (sent)
         yield {
           ready: sent.then(

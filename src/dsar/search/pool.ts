@@ -31,7 +31,7 @@ const QUEUE_PER_WORKER = 3;
  * Replies are matched to requests by sequence number.
  */
 export class ScanPool {
-  private readonly slots: Slot[] = [];
+  private slots: Slot[] | undefined;
   private readonly waiting = new Map<
     number,
     { slot: Slot; resolve: (r: Reply) => void; reject: (e: Error) => void }
@@ -39,11 +39,19 @@ export class ScanPool {
   private seq = 0;
   private failed = false;
 
-  constructor(workers: number, subject: DataSubject) {
+  /** Workers start on the first request, so a search that never sends one never starts any. */
+  constructor(
+    private readonly workers: number,
+    private readonly subject: DataSubject,
+  ) {}
+
+  private start(): Slot[] {
+    const slots: Slot[] = [];
+    const subject = this.subject;
     // Under a TypeScript loader (tests, tsx) the worker is the .ts source and needs the loader too.
     const ts = import.meta.url.endsWith('.ts');
     const file = new URL(ts ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
-    for (let i = 0; i < workers; i++) {
+    for (let i = 0; i < this.workers; i++) {
       // A loader given in execArgv does not apply to the worker's own entry file: register it first.
       const worker = ts
         ? new Worker(
@@ -64,8 +72,9 @@ export class ScanPool {
         for (const p of this.waiting.values()) p.reject(e);
         this.waiting.clear();
       });
-      this.slots.push({ worker, queued: 0 });
+      slots.push({ worker, queued: 0 });
     }
+    return slots;
   }
 
   /**
@@ -101,6 +110,7 @@ export class ScanPool {
   /** The least busy worker if it has room, or undefined (also once a worker has failed). */
   private roomy(): Slot | undefined {
     if (this.failed) return undefined;
+    this.slots ??= this.start();
     let best: Slot | undefined;
     for (const s of this.slots) if (!best || s.queued < best.queued) best = s;
     return best && best.queued < QUEUE_PER_WORKER ? best : undefined;
@@ -117,6 +127,6 @@ export class ScanPool {
 
   /** Stops the workers. */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all((this.slots ?? []).map((s) => s.worker.terminate()));
   }
 }

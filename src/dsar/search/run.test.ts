@@ -64,7 +64,7 @@ describe('runFind with the pre-filter', () => {
       }
     const src = [{ type: 'maildir' as const, kind: 'mailbox' as const, path: root }];
     for (const threads of [1, 2]) {
-      const r = await runFind(src, id, { threads });
+      const r = await runFind(src, id, { threads, workersAfter: 0 });
       const found = new Map(
         r.matches.map((m) => [m.location.type === 'maildir' ? m.location.file : '', m.location.sha256]),
       );

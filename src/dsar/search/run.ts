@@ -2,7 +2,7 @@ import type { IdentityMatcher } from '../identity.js';
 import { sourceLabel } from '../sources/index.js';
 import type { SourceItem } from '../sources/types.js';
 import type { Hit, ItemProblem, Match, SourceKind, SourceSpec } from '../types.js';
-import { feedSource, type FeedContext, type Pending, type Ready } from './feed.js';
+import { feedSource, WORKERS_AFTER, type FeedContext, type Pending, type Ready } from './feed.js';
 import type { MessageScan } from './message.js';
 import { ScanPool } from './pool.js';
 import { compilePrefilter } from './prefilter.js';
@@ -49,6 +49,8 @@ export interface FindOptions {
    * them; the others are workers.
    */
   threads?: number;
+  /** Messages searched on the calling thread before workers get any (default 256). */
+  workersAfter?: number;
 }
 
 const LOG_FIELDS = ['from', 'to', 'origTo', 'saslUsername', 'loginUser'] as const;
@@ -74,7 +76,14 @@ export async function runFind(
   const threads = opts.threads ?? 1;
   const pool = threads > 1 ? new ScanPool(threads - 1, id.subject) : undefined;
   const canMatch = compilePrefilter(id.subject);
-  const ctx: FeedContext = { id, canMatch, scratch: canMatch.scratch, keepBytes: opts.onMatch !== undefined };
+  const ctx: FeedContext = {
+    id,
+    canMatch,
+    scratch: canMatch.scratch,
+    keepBytes: opts.onMatch !== undefined,
+    seen: 0,
+    workersAfter: opts.workersAfter ?? WORKERS_AFTER,
+  };
   if (pool) ctx.pool = pool;
   let progressAt = 0;
   /** Counts an item and reports it; only a match with an onMatch callback may need awaiting. */
