@@ -77,7 +77,7 @@ function poolFor(ctx: FeedContext, count: number): ScanPool | undefined {
  * Files per batch: enough to make messaging and each step through the generators cheap, few
  * enough to bound memory and to share the work out evenly at the end of a folder.
  */
-const FILES_PER_BATCH = 64;
+const FILES_PER_BATCH = 128;
 
 /**
  * Reads one source and yields its items, ready or on their way (a worker is scanning them). Every
