@@ -51,6 +51,21 @@ describe('FoldSearch', () => {
     expect(s.any(Buffer.alloc(0))).toBe(false);
   });
 
+  it('finds a needle at every position of short and odd-sized inputs, and none cut at the end', () => {
+    const s = new FoldSearch(['ann@x.org']);
+    for (let len = 9; len < 200; len++)
+      for (let at = 0; at + 9 <= len; at++) {
+        const hay = Buffer.alloc(len, 'n');
+        hay.write('aNN@x.ORG', at, 'latin1');
+        expect(s.any(hay)).toBe(true);
+        expect(s.any(hay.subarray(0, at + 8))).toBe(false);
+        // The same in place, in the scratch buffer, with the rest of the needle right after the end.
+        hay.copy(s.scratch.buf);
+        expect(s.any(s.scratch.buf.subarray(0, len))).toBe(true);
+        expect(s.any(s.scratch.buf.subarray(0, at + 8))).toBe(false);
+      }
+  });
+
   it('searches bytes from elsewhere a window at a time, missing nothing between two windows', () => {
     const s = new FoldSearch(['ann@x.org']);
     for (const at of [0, 65530, 65531, 65535, 65536, 131060, 199990]) {

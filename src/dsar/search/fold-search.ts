@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ReadScratch } from '../sources/read-file.js';
 
-/** Bytes readable past the end of the searched bytes (the SIMD loop loads 16 at a time). */
-const SLACK = 64;
+/** Bytes readable past the end of the searched bytes (the SIMD loop reads up to 64 past it). */
+const SLACK = 128;
 const PAGE = 65536;
 
 /** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
