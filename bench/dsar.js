@@ -134,7 +134,9 @@ console.log(
   `generated ${N} messages, ${mb.toFixed(0)} MB, ${truth.size} about ${ADDR}, in ${((Date.now() - t0) / 1000).toFixed(1)} s (${availableParallelism()} CPUs)`,
 );
 
-// Warm the page cache so every tool reads from memory alike.
+// Write the tree out (writeback would otherwise run beside the first measurements), then warm
+// the page cache so every tool reads from memory alike.
+spawnSync('sync');
 spawnSync('sh', ['-c', `find '${root}' -type f -exec cat {} + > /dev/null`]);
 
 // The floor: what reading every file costs in Node (open, fstat, read, close into one reused
@@ -173,60 +175,68 @@ for (const threads of [1, 2]) {
   );
 }
 
-// Each search runs RUNS times and the median is compared: on a shared 2-CPU machine single runs of
-// the same search vary by a fifth or more, ripgrep's too.
+// Every search runs RUNS times, in rounds that take each tool in turn, and medians are compared:
+// on a shared 2-CPU machine single runs of the same search vary by a fifth or more, ripgrep's too,
+// and rounds let every tool meet the same slow or fast moments.
 const RUNS = Number(opt('--runs', 3));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const secs = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
 
 const id = compileIdentity({ addresses: [ADDR], names: [] });
-const ours = {};
-for (const threads of [1, Math.min(4, availableParallelism())]) {
-  const times = [];
-  let last;
-  for (let run = 0; run < RUNS; run++) {
+const threadCounts = availableParallelism() > 1 ? [1, Math.min(4, availableParallelism())] : [1];
+const tools = [
+  ...threadCounts.map((threads) => ({ name: `dsar find (${threads} thr)`, threads, runs: [] })),
+  { name: 'rg -l -i', cmd: 'rg', argv: ['-l', '-i', '--no-messages', '-F', ADDR, root], runs: [] },
+  {
+    name: 'rg -l -i --hidden',
+    cmd: 'rg',
+    argv: ['-l', '-i', '--hidden', '--no-messages', '-F', ADDR, root],
+    runs: [],
+  },
+  { name: 'grep -rli', cmd: 'grep', argv: ['-r', '-l', '-i', '-F', ADDR, root], runs: [] },
+];
+for (let round = 0; round < RUNS; round++)
+  for (const tool of tools) {
+    if (tool.cmd) {
+      const x = external(tool.cmd, tool.argv);
+      if (x) tool.runs.push(x);
+      continue;
+    }
     const t1 = process.hrtime.bigint();
     const c1 = process.cpuUsage(); // all threads of the process
-    const r = await runFind([{ type: 'maildir', kind: 'mailbox', path: root }], id, { threads });
-    times.push(Number(process.hrtime.bigint() - t1) / 1e9);
-    last = { r, cpu: process.cpuUsage(c1) };
+    const r = await runFind([{ type: 'maildir', kind: 'mailbox', path: root }], id, {
+      threads: tool.threads,
+    });
+    const cpu = process.cpuUsage(c1);
+    tool.runs.push({ s: Number(process.hrtime.bigint() - t1) / 1e9, r, cpu });
   }
-  const s = median(times);
-  ours[threads] = s;
-  const { r, cpu } = last;
-  const decoded = r.sources.reduce((a, x) => a + x.decoded, 0);
-  const found = new Set(r.matches.map((m) => m.location.file));
-  const sc = score(found, truth);
-  console.log(
-    `${`dsar find (${threads} thr)`.padEnd(20)}: ${s.toFixed(2)} s (median of ${secs(times)}), ${(N / s).toFixed(0)} messages/s, ${(mb / s).toFixed(1)} MB/s, recall ${pct(sc.recall)}, precision ${pct(sc.precision)}, cpu of the last run ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, sys ${(cpu.system / 1e6).toFixed(2)}), fully decoded ${decoded} of ${N}, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
-  );
-  if (threads === 1 && availableParallelism() === 1) break;
-}
-let sameFiles;
-for (const [name, cmd, argv] of [
-  ['rg -l -i', 'rg', ['-l', '-i', '--no-messages', '-F', ADDR, root]],
-  ['rg -l -i --hidden', 'rg', ['-l', '-i', '--hidden', '--no-messages', '-F', ADDR, root]],
-  ['grep -rli', 'grep', ['-r', '-l', '-i', '-F', ADDR, root]],
-]) {
-  const runs = [];
-  for (let run = 0; run < RUNS; run++) {
-    const x = external(cmd, argv);
-    if (!x) break;
-    runs.push(x);
-  }
-  if (!runs.length) {
-    console.log(`${name}: not installed`);
+
+for (const tool of tools) {
+  if (!tool.runs.length) {
+    console.log(`${tool.name}: not installed`);
     continue;
   }
-  const s = median(runs.map((x) => x.s));
-  if (name === 'rg -l -i --hidden') sameFiles = s;
-  const q = score(runs[0].found, truth);
+  const times = tool.runs.map((x) => x.s);
+  const s = median(times);
+  tool.median = s;
+  const head = `${tool.name.padEnd(20)}: ${s.toFixed(2)} s (median of ${secs(times)}), ${(N / s).toFixed(0)} messages/s, ${(mb / s).toFixed(1)} MB/s`;
+  const last = tool.runs[tool.runs.length - 1];
+  if (tool.cmd) {
+    const q = score(last.found, truth);
+    console.log(`${head}, recall ${pct(q.recall)}, precision ${pct(q.precision)}`);
+    continue;
+  }
+  const { r, cpu } = last;
+  const decoded = r.sources.reduce((a, x) => a + x.decoded, 0);
+  const sc = score(new Set(r.matches.map((m) => m.location.file)), truth);
   console.log(
-    `${name.padEnd(20)}: ${s.toFixed(2)} s (median of ${secs(runs.map((x) => x.s))}), ${(N / s).toFixed(0)} messages/s, ${(mb / s).toFixed(1)} MB/s, recall ${pct(q.recall)}, precision ${pct(q.precision)}`,
+    `${head}, recall ${pct(sc.recall)}, precision ${pct(sc.precision)}, cpu of the last run ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, sys ${(cpu.system / 1e6).toFixed(2)}), fully decoded ${decoded} of ${N}`,
   );
 }
+console.log(`rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB (this process, after every search)`);
+const sameFiles = tools.find((t) => t.name === 'rg -l -i --hidden')?.median;
 if (sameFiles !== undefined) {
-  const best = Math.min(...Object.values(ours));
+  const best = Math.min(...tools.filter((t) => !t.cmd).map((t) => t.median));
   console.log(
     `dsar find reads the same files as rg -l -i --hidden at ${((sameFiles / best) * 100).toFixed(0)}% of its throughput (medians; target: at least 50%)`,
   );

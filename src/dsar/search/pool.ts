@@ -13,6 +13,8 @@ export interface PoolScan {
 
 interface Slot {
   worker: Worker;
+  /** Whether the worker has loaded its code: until then it gets nothing (a small search ends first). */
+  ready: boolean;
   /** Requests sent and not answered yet. */
   queued: number;
 }
@@ -59,7 +61,12 @@ export class ScanPool {
             { eval: true, workerData: subject },
           )
         : new Worker(file, { workerData: subject });
-      worker.on('message', (r: Reply) => {
+      const slot: Slot = { worker, ready: false, queued: 0 };
+      worker.on('message', (r: Reply | 'ready') => {
+        if (r === 'ready') {
+          slot.ready = true;
+          return;
+        }
         const p = this.waiting.get(r.seq);
         if (!p) return;
         this.waiting.delete(r.seq);
@@ -72,7 +79,7 @@ export class ScanPool {
         for (const p of this.waiting.values()) p.reject(e);
         this.waiting.clear();
       });
-      slots.push({ worker, queued: 0 });
+      slots.push(slot);
     }
     return slots;
   }
@@ -107,12 +114,24 @@ export class ScanPool {
     });
   }
 
-  /** The least busy worker if it has room, or undefined (also once a worker has failed). */
+  /** Starts the workers and resolves once all have loaded their code (or one has failed). */
+  whenReady(): Promise<void> {
+    const slots = (this.slots ??= this.start());
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.failed || slots.every((s) => s.ready)) resolve();
+        else setTimeout(check, 5);
+      };
+      check();
+    });
+  }
+
+  /** The least busy ready worker if it has room, or undefined (also once a worker has failed). */
   private roomy(): Slot | undefined {
     if (this.failed) return undefined;
     this.slots ??= this.start();
     let best: Slot | undefined;
-    for (const s of this.slots) if (!best || s.queued < best.queued) best = s;
+    for (const s of this.slots) if (s.ready && (!best || s.queued < best.queued)) best = s;
     return best && best.queued < QUEUE_PER_WORKER ? best : undefined;
   }
 

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { b64, ew, writeMaildir } from '../../../test/unit/support/dsar-fixture.js';
 import { compileIdentity } from '../identity.js';
 import { scanMessage } from './message.js';
+import { ScanPool } from './pool.js';
 import { runFind } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcomply-dsar-run-'));
@@ -31,8 +32,14 @@ describe('runFind on worker threads', () => {
       { type: 'mbox' as const, kind: 'archive' as const, path: join(dir, 'mbox') },
     ];
     const one = await runFind(src, id);
-    const two = await runFind(src, id, { threads: 2 });
-    const three = await runFind(src, id, { threads: 3 });
+    const sent = vi.spyOn(ScanPool.prototype, 'trySearchBatch');
+    const two = await runFind(src, id, { threads: 2, workersAfter: 0 });
+    // Both the worker and this thread searched batches.
+    const taken = sent.mock.results.filter((r) => r.value !== undefined).length;
+    expect(taken).toBeGreaterThan(0);
+    expect(taken).toBeLessThan(sent.mock.calls.length);
+    sent.mockRestore();
+    const three = await runFind(src, id, { threads: 3, workersAfter: 0 });
     expect(one.matches.length).toBe(3 + 400 + 400);
     expect(one.sources[0]!.items).toBe(5 + 1200); // writeMaildir holds 5 messages, 3 about her
     expect(two.matches).toEqual(one.matches);

@@ -49,7 +49,10 @@ export interface FindOptions {
    * them; the others are workers.
    */
   threads?: number;
-  /** Messages searched on the calling thread before workers get any (default 256). */
+  /**
+   * Messages searched on the calling thread before workers get any (default 256); with 0 the
+   * search first waits for the workers to start, so that they take part from the first message.
+   */
   workersAfter?: number;
 }
 
@@ -85,6 +88,7 @@ export async function runFind(
     workersAfter: opts.workersAfter ?? WORKERS_AFTER,
   };
   if (pool) ctx.pool = pool;
+  if (pool && ctx.workersAfter === 0) await pool.whenReady();
   let progressAt = 0;
   /** Counts an item and reports it; only a match with an onMatch callback may need awaiting. */
   const settle = (r: Ready, source: SourceSpec, summary: SourceSummary): void | Promise<void> => {

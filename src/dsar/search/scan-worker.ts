@@ -27,3 +27,6 @@ parentPort?.on('message', (msg: Request) => {
     parentPort?.postMessage({ seq: msg.seq, error: true });
   }
 });
+
+// Code loaded: work may come (a worker takes a tenth of a second to get here).
+parentPort?.postMessage('ready');
