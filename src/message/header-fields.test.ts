@@ -101,3 +101,19 @@ describe('decodeValue', () => {
     expect(decodeValue(' =?bogus-charset?X?zzz?= tail')).toContain('tail');
   });
 });
+
+describe('unfold (property)', () => {
+  it('equals removing folds, the final line break and outer whitespace', () => {
+    const reference = (v: string): string =>
+      v
+        .replace(/\r?\n(?=[ \t])/g, '')
+        .replace(/\r?\n$/, '')
+        .trim();
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\t', '\r', '\n', 'é', '=') }), (v) => {
+        expect(unfold(v)).toBe(reference(v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -64,7 +64,7 @@ export function parseHeaderBlock(text: string): ParsedHeaders {
     const line = text.slice(pos, nl + 1);
     pos = nl + 1;
     lineNo++;
-    const bare = line.replace(/\r?\n$/, '');
+    const bare = withoutEol(line);
     if (bare === '') break; // the empty line ends the block
     const c = bare.charCodeAt(0);
     if (c === 0x20 || c === 0x09) {
@@ -92,6 +92,12 @@ export function parseHeaderBlock(text: string): ParsedHeaders {
   return { fields, problems, eol };
 }
 
+/** A line without its final LF or CRLF. */
+function withoutEol(line: string): string {
+  if (!line.endsWith('\n')) return line;
+  return line.slice(0, line.endsWith('\r\n') ? -2 : -1);
+}
+
 /** Serialises fields back to wire form; values keep their own folding and line ending. */
 export function serializeHeaders(fields: readonly HeaderField[], eol: string): string {
   let out = '';
@@ -104,6 +110,9 @@ export function serializeHeaders(fields: readonly HeaderField[], eol: string): s
 
 /** Removes folding (CRLF/LF followed by whitespace) and surrounding whitespace. */
 export function unfold(value: string): string {
+  // Most values are one line: nothing to unfold, and trim takes the line break too.
+  const nl = value.indexOf('\n');
+  if (nl < 0 || nl === value.length - 1) return value.trim();
   return value
     .replace(/\r?\n(?=[ \t])/g, '')
     .replace(/\r?\n$/, '')
@@ -118,8 +127,8 @@ export function decodeValue(value: string): string {
   let v = unfold(value);
   if (v.length > MESSAGE_MAX_DECODED_FIELD_CHARS) v = v.slice(0, MESSAGE_MAX_DECODED_FIELD_CHARS);
   // latin1 → bytes → UTF-8: raw 8-bit (RFC 6532) headers read as what the sender meant.
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(v)) v = Buffer.from(v, 'latin1').toString('utf8');
+  // (A UTF-8 form longer than the text means a character beyond ASCII: faster than a regex.)
+  if (Buffer.byteLength(v, 'utf8') !== v.length) v = Buffer.from(v, 'latin1').toString('utf8');
   if (v.includes('=?')) {
     try {
       v = libmime.decodeWords(v);
