@@ -46,7 +46,8 @@ export async function* readMaildir(root: string, kind: SourceKind): AsyncGenerat
 /**
  * Lists the message files of a Maildir in a stable order (folder, cur before new, name), one
  * cur/ or new/ directory at a time: a step per file through async generators cost more than
- * reading the file (bench:dsar).
+ * reading the file (bench:dsar). The next directory is read while the caller works through the
+ * current one (a directory of 30,000 messages takes tens of milliseconds to list).
  */
 export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerator<MaildirListing | Problem> {
   let entries;
@@ -61,21 +62,31 @@ export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerat
     if (e.isDirectory() && e.name.startsWith('.') && e.name !== '.' && e.name !== '..')
       folders.push(e.name.slice(1));
   folders.sort();
-  for (const folder of folders) {
-    const dir = folderDir(root, folder);
-    for (const sub of ['cur', 'new'] as const) {
-      let files: string[];
-      try {
-        files = (await readdir(join(dir, sub))).sort();
-      } catch (err) {
-        // A folder without new/ (or cur/) is normal after a crash or a manual copy.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        yield { type: 'problem', item: `${folder || 'INBOX'}/${sub}`, reason: readReason(err) };
-        continue;
-      }
-      const listed = files.filter((file) => !file.startsWith('.'));
-      if (listed.length) yield { root, kind, folder, sub, files: listed };
+  const dirs = folders.flatMap((folder) => (['cur', 'new'] as const).map((sub) => ({ folder, sub })));
+  // Settled into a value, so that a listing that fails before it is awaited is never unhandled.
+  const list = (i: number): Promise<string[] | { err: unknown }> | undefined => {
+    const d = dirs[i];
+    return (
+      d &&
+      readdir(join(folderDir(root, d.folder), d.sub)).then(
+        (f) => f,
+        (err: unknown) => ({ err }),
+      )
+    );
+  };
+  let next = list(0);
+  for (let i = 0; i < dirs.length; i++) {
+    const { folder, sub } = dirs[i] as (typeof dirs)[number];
+    const files = await (next as Promise<string[] | { err: unknown }>);
+    next = list(i + 1);
+    if (!Array.isArray(files)) {
+      // A folder without new/ (or cur/) is normal after a crash or a manual copy.
+      if ((files.err as NodeJS.ErrnoException).code !== 'ENOENT')
+        yield { type: 'problem', item: `${folder || 'INBOX'}/${sub}`, reason: readReason(files.err) };
+      continue;
     }
+    const listed = files.filter((file) => !file.startsWith('.')).sort();
+    if (listed.length) yield { root, kind, folder, sub, files: listed };
   }
 }
 
