@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-/** sha256 (hex) of bytes. */
+/** sha256 (hex) of bytes (one-shot: no Hash object per message). */
 export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** The errno code of a filesystem error, never its message (which holds the path). */
