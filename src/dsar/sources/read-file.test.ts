@@ -63,3 +63,14 @@ describe('namedSize', () => {
     );
   });
 });
+
+describe('readMessageFile and a name that overstates the size', () => {
+  it('does not grow the read buffer for a size only the name claims', () => {
+    const path = join(dir, 'small');
+    writeFileSync(path, 'tiny\n');
+    const scratch = { buf: Buffer.alloc(1024) };
+    const got = readMessageFile(path, scratch, 60 * 1024 * 1024);
+    expect(Buffer.isBuffer(got) && got.toString()).toBe('tiny\n');
+    expect(scratch.buf.length).toBe(1024);
+  });
+});

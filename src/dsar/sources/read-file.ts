@@ -33,7 +33,8 @@ export function readMessageFile(
 ): Buffer | 'oversize' | 'not-a-file' {
   const fd = openSync(path, OPEN_FLAGS);
   try {
-    if (scratch && expectedSize !== undefined && expectedSize < DSAR_MAX_MESSAGE_BYTES) {
+    // Only a size the buffer already holds: a name cannot make the buffer grow (the file can).
+    if (scratch && expectedSize !== undefined && expectedSize < scratch.buf.length) {
       const got = readAsNamed(fd, scratch, expectedSize);
       if (got) return got;
     }
@@ -44,7 +45,6 @@ export function readMessageFile(
 }
 
 function readAsNamed(fd: number, scratch: ReadScratch, size: number): Buffer | undefined {
-  grow(scratch, size + 1);
   let n: number;
   try {
     n = readSync(fd, scratch.buf, 0, size + 1, 0);
