@@ -32,8 +32,8 @@ export type Ready =
 
 /**
  * Items on their way. `weight` bounds what is in flight: a Maildir batch weighs its file count
- * (only its matches hold bytes, and only for export), a message sent to a worker on its own
- * weighs MESSAGE_WEIGHT (it travels with all its bytes, up to the message size limit).
+ * (only its matches hold bytes, and only for export), a message that may match weighs
+ * MESSAGE_WEIGHT (it waits with all its bytes, up to the message size limit).
  */
 export interface Pending {
   ready: Ready[] | Promise<Ready[]>;
@@ -44,8 +44,8 @@ const EMPTY = Buffer.alloc(0);
 
 const now = (ready: Ready[]): Pending => ({ ready, weight: 1 });
 
-/** With 128 units per worker (run.ts): 16 whole messages, as many as before Maildir batches. */
-const MESSAGE_WEIGHT = 8;
+/** With 512 units per thread (run.ts): 16 whole messages waiting with their bytes per thread. */
+const MESSAGE_WEIGHT = 32;
 
 /** What every source reader of one search shares: the calling thread's lane, and the workers. */
 export interface FeedContext {
@@ -96,7 +96,11 @@ export async function* feedSource(source: SourceSpec, ctx: FeedContext): AsyncGe
     else {
       const sent = poolFor(ctx, 1)?.tryScan(item.raw);
       if (!sent) {
-        yield now([{ kind: 'message', item, scan: scanSafe(item.raw, ctx), size: item.raw.length }]);
+        // Scanned here, but it may wait behind a worker's items with all its bytes: it weighs as much.
+        const ready: Ready[] = [
+          { kind: 'message', item, scan: scanSafe(item.raw, ctx), size: item.raw.length },
+        ];
+        yield { ready, weight: MESSAGE_WEIGHT };
         continue;
       }
       const ready = sent.then(

@@ -159,8 +159,9 @@ export async function runFind(
 }
 
 /**
- * Weight in flight per worker (see Pending in feed.ts): two Maildir batches or 16 messages, enough
- * to keep it busy and few enough to bound memory.
+ * Weight in flight per thread (see Pending in feed.ts): four Maildir batches or 16 messages that
+ * may match, enough for the threads never to wait on one another's order, few enough to bound
+ * memory.
  */
 const IN_FLIGHT_PER_THREAD = 512;
 
