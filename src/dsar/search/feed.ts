@@ -133,7 +133,7 @@ async function* feedMaildir(path: string, source: SourceSpec, ctx: FeedContext):
               batch.files.map((f) => ({
                 kind: 'problem',
                 item: batchItemName(batch, f),
-                reason: 'could not be searched',
+                reason: 'not searched: its search thread stopped (search again)',
               })),
           ),
           weight: batch.files.length,

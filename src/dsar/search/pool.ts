@@ -40,6 +40,7 @@ export class ScanPool {
   >();
   private seq = 0;
   private failed = false;
+  private closing = false;
 
   /** Workers start on the first request, so a search that never sends one never starts any. */
   constructor(
@@ -73,11 +74,16 @@ export class ScanPool {
         p.slot.queued--;
         p.resolve(r);
       });
-      worker.on('error', (e) => {
-        // Whatever was sent is lost (reported per item by the caller); nothing more is sent.
+      // A worker that fails or stops: whatever was sent is lost (reported per item by the caller),
+      // nothing more is sent, and this thread searches the rest.
+      const lost = (e: Error): void => {
         this.failed = true;
         for (const p of this.waiting.values()) p.reject(e);
         this.waiting.clear();
+      };
+      worker.on('error', lost);
+      worker.on('exit', () => {
+        if (!this.closing) lost(new Error('scan worker stopped'));
       });
       slots.push(slot);
     }
@@ -146,6 +152,7 @@ export class ScanPool {
 
   /** Stops the workers. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all((this.slots ?? []).map((s) => s.worker.terminate()));
   }
 }

@@ -84,3 +84,41 @@ describe('runFind with the pre-filter', () => {
     }
   });
 });
+
+describe('runFind when a worker stops', () => {
+  it('reports the files it held as not searched and searches the rest on the calling thread', async () => {
+    const root = join(dir, 'Stopping');
+    writeMaildir(root);
+    for (let i = 0; i < 1000; i++)
+      writeFileSync(
+        join(root, 'cur', `4000${i}.M${i}P1.host:2,S`),
+        `From: x@y.example\nCc: ann@x.org\n\n${i}\n`,
+      );
+    const id = compileIdentity({ addresses: ['ann@x.org'], names: [] });
+    const src = [{ type: 'maildir' as const, kind: 'mailbox' as const, path: root }];
+    const real = ScanPool.prototype.trySearchBatch;
+    let stopped = false;
+    const spy = vi.spyOn(ScanPool.prototype, 'trySearchBatch').mockImplementation(function (
+      this: ScanPool,
+      b,
+      k,
+    ) {
+      const sent = real.call(this, b, k);
+      if (sent && !stopped) {
+        stopped = true;
+        // The first batch a worker takes: its thread stops right after.
+        const slots = (this as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+        void slots[0]!.worker.terminate();
+      }
+      return sent;
+    });
+    const r = await runFind(src, id, { threads: 2, workersAfter: 0 });
+    spy.mockRestore();
+    const lost = r.problems.filter((p) => p.reason.includes('search thread stopped'));
+    expect(lost.length).toBeGreaterThan(0);
+    // Every file is either searched or listed as not searched; every searched one about her is found.
+    expect(r.sources[0]!.items + lost.length).toBe(5 + 1000);
+    expect(r.sources[0]!.problems).toBe(lost.length);
+    expect(r.matches.length).toBeGreaterThanOrEqual(3 + 1000 - lost.length);
+  });
+});
