@@ -1,6 +1,7 @@
 import type { IdentityMatcher } from '../identity.js';
 import { listMaildir, maildirMessage } from '../sources/maildir.js';
 import { readSource } from '../sources/index.js';
+import { itemName } from '../sources/item-name.js';
 import type { ReadScratch } from '../sources/read-file.js';
 import type { SourceItem } from '../sources/types.js';
 import type { SourceSpec } from '../types.js';
@@ -41,6 +42,8 @@ export interface Pending {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+const THREAD_STOPPED = 'not searched: its search thread stopped (search again)';
 
 const now = (ready: Ready[]): Pending => ({ ready, weight: 1 });
 
@@ -108,8 +111,8 @@ export async function* feedSource(source: SourceSpec, ctx: FeedContext): AsyncGe
           item.raw = r.raw;
           return [{ kind: 'message', item, scan: r.scan, size: r.raw.length }];
         },
-        // A worker that fails turns its messages into 'could not be parsed' problems, never a crash.
-        (): Ready[] => [{ kind: 'message', item, scan: undefined, size: 0 }],
+        // A worker that stops took the bytes with it: the message is listed as not searched.
+        (): Ready[] => [{ kind: 'problem', item: itemName(item), reason: THREAD_STOPPED }],
       );
       yield { ready, weight: MESSAGE_WEIGHT };
     }
@@ -133,7 +136,7 @@ async function* feedMaildir(path: string, source: SourceSpec, ctx: FeedContext):
               batch.files.map((f) => ({
                 kind: 'problem',
                 item: batchItemName(batch, f),
-                reason: 'not searched: its search thread stopped (search again)',
+                reason: THREAD_STOPPED,
               })),
           ),
           weight: batch.files.length,

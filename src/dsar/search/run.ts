@@ -1,6 +1,7 @@
 import type { IdentityMatcher } from '../identity.js';
 import { sourceLabel } from '../sources/index.js';
 import type { SourceItem } from '../sources/types.js';
+import { itemName } from '../sources/item-name.js';
 import type { Hit, ItemProblem, Match, SourceKind, SourceSpec } from '../types.js';
 import { feedSource, WORKERS_AFTER, type FeedContext, type Pending, type Ready } from './feed.js';
 import type { MessageScan } from './message.js';
@@ -184,23 +185,6 @@ function toMatch(
   if (scan.subject) m.subject = scan.subject;
   if (scan.counterpartDomains.length) m.counterpartDomains = scan.counterpartDomains;
   return m;
-}
-
-/** A short name of an item inside its source, for problem lists. */
-export function itemName(item: { location: Match['location'] }): string {
-  const l = item.location;
-  switch (l.type) {
-    case 'maildir':
-      return `${l.folder || 'INBOX'}/${l.sub}/${l.file}`;
-    case 'mbox':
-      return `bytes ${l.start}-${l.end}`;
-    case 'eml-dir':
-      return l.file;
-    case 'imap':
-      return `${l.folder} UID ${l.uid}`;
-    case 'log':
-      return `line ${l.line}`;
-  }
 }
 
 function matchLog(item: Extract<SourceItem, { type: 'log' }>, id: IdentityMatcher): Match | undefined {
