@@ -24,8 +24,9 @@ export type FileResult =
     };
 
 /**
- * What searching a batch gave. Most files are ruled out by the pre-filter and only counted: one
- * object per file, cloned between threads and settled one by one, cost a third of a search.
+ * What searching a batch gave. Most files are ruled out by the pre-filter and only counted: an
+ * object per file, cloned between threads and settled one by one, had the calling thread busy
+ * with bookkeeping while the worker waited for work (bench:dsar).
  */
 export interface BatchResult {
   ruledOut: number;
