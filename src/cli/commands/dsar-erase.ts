@@ -16,7 +16,14 @@ import {
 } from '../../dsar/erase/index.js';
 import { locationText } from '../../dsar/search/render.js';
 import { parseSourceFlag, sourceLabel } from '../../dsar/sources/index.js';
-import { addSourceOptions, dsarGroup, sourcesFrom, type DsarSourceFlags } from './dsar.js';
+import {
+  addSourceOptions,
+  addThreadsOption,
+  dsarGroup,
+  sourcesFrom,
+  threadsFor,
+  type DsarSourceFlags,
+} from './dsar.js';
 import type { SourceSpec } from '../../dsar/types.js';
 import { readKeyFile } from '../../logs/anonymize/keys.js';
 import { EXIT } from '../exit-codes.js';
@@ -45,6 +52,7 @@ interface EraseFlags extends SourceFlags {
 interface VerifyFlags {
   subject?: string[];
   name?: string[];
+  threads?: number;
   receiptKey?: string;
   format: OutFormat;
   out?: string;
@@ -112,7 +120,7 @@ export function registerDsarErase(program: Command): void {
       process.exitCode = await runErase(flags, cmd);
     });
 
-  dsar
+  const verify = dsar
     .command('verify')
     .description('check an erase receipt and search its sources again: the subject must be gone')
     .argument('<receipt>', 'receipt written by `dsar erase --apply`')
@@ -124,10 +132,10 @@ export function registerDsarErase(program: Command): void {
     .option('--name <name>', "the subject's display name (repeatable)", collect)
     .option('--receipt-key <file>', 'HMAC key the receipt was signed with')
     .option('--format <format>', 'text or json', parseOut, 'text')
-    .option('--out <file>', 'write the result to a file instead of stdout')
-    .action(async (receipt: string, flags: VerifyFlags) => {
-      process.exitCode = await runVerify(receipt, flags);
-    });
+    .option('--out <file>', 'write the result to a file instead of stdout');
+  addThreadsOption(verify).action(async (receipt: string, flags: VerifyFlags) => {
+    process.exitCode = await runVerify(receipt, flags);
+  });
 }
 
 async function runErase(flags: EraseFlags, cmd: Command): Promise<number> {
@@ -146,7 +154,10 @@ async function runErase(flags: EraseFlags, cmd: Command): Promise<number> {
       ? (items: number, _b: number, label: string) =>
           process.stderr.write(`\r${items} items searched (${label})`)
       : undefined;
-  const { plan, find } = await planFromSources(sources, subject, hold, progress);
+  const { plan, find } = await planFromSources(sources, subject, hold, {
+    threads: threadsFor(flags),
+    ...(progress ? { onProgress: progress } : {}),
+  });
   if (progress) process.stderr.write('\n');
   if (!flags.apply) {
     emit(
@@ -215,11 +226,11 @@ async function runVerify(receipt: string, flags: VerifyFlags): Promise<number> {
   const subject = { addresses: flags.subject ?? [], names: flags.name ?? [] };
   if (!subject.addresses.length)
     throw new UsageError('verify needs --subject: the receipt keeps only digests');
-  const r = await verifyErase(
-    receipt,
-    subject,
-    receiptKey(flags.receiptKey) ? { receiptKey: receiptKey(flags.receiptKey)! } : {},
-  );
+  const key = receiptKey(flags.receiptKey);
+  const r = await verifyErase(receipt, subject, {
+    threads: threadsFor(flags),
+    ...(key ? { receiptKey: key } : {}),
+  });
   emit(
     flags.format === 'json' ? `${JSON.stringify({ schema: 1, ...r }, null, 2)}\n` : verifyText(r),
     flags.out,

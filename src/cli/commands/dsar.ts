@@ -58,7 +58,7 @@ export function threadsFor(flags: DsarSourceFlags): number {
 
 /** Adds the subject and source flags to a dsar subcommand. */
 export function addSourceOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--subject <address>', 'e-mail address of the data subject (repeatable)', collect)
     .option('--name <name>', 'display name of the data subject (repeatable)', collect)
     .option(
@@ -69,12 +69,17 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--mbox <[kind=]path>', 'mbox file (also .gz)', collect)
     .option('--eml-dir <[kind=]path>', 'folder of .eml files (archive, amavis/rspamd quarantine)', collect)
     .option('--log <path>', 'mail log (syslog, journald JSON, Exim, Exchange; also .gz)', collect)
-    .option('--quiet', 'no progress on stderr')
-    .option(
-      '--threads <n>',
-      `threads that search, this one included (default: one per CPU, at most ${DEFAULT_MAX_THREADS}; here ${Math.min(availableParallelism(), DEFAULT_MAX_THREADS)})`,
-      parseThreads,
-    );
+    .option('--quiet', 'no progress on stderr');
+  return addThreadsOption(cmd);
+}
+
+/** Adds --threads (see threadsFor) to a command that searches. */
+export function addThreadsOption(cmd: Command): Command {
+  return cmd.option(
+    '--threads <n>',
+    `threads that search, this one included (default: one per CPU, at most ${DEFAULT_MAX_THREADS}; here ${Math.min(availableParallelism(), DEFAULT_MAX_THREADS)})`,
+    parseThreads,
+  );
 }
 
 /** The sources named on the command line, else those of mailcomply.yaml. */

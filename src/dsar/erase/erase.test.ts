@@ -95,6 +95,22 @@ describe('dsar erase', () => {
     expect(v.held).toHaveLength(14);
   });
 
+  it('plans, holds and verifies the same with search threads as on one', async () => {
+    const s = buildEraseStore();
+    const hold = { addresses: ['counsel@law.example'], folders: ['Legal'], sources: [] };
+    const one = await planFromSources(sources(s), ANN, hold);
+    const two = await planFromSources(sources(s), ANN, hold, { threads: 2, workersAfter: 0 });
+    expect(two.plan.items.map((i) => keyOf(i.location))).toEqual(
+      one.plan.items.map((i) => keyOf(i.location)),
+    );
+    expect(two.plan.held).toEqual(one.plan.held);
+    const receipt = join(s.dir, 'threads.jsonl');
+    await applyErase(two.plan, ANN, { receipt });
+    const v = await verifyErase(receipt, ANN, { threads: 2, workersAfter: 0 });
+    expect(v.ok).toBe(true);
+    expect(v.held).toHaveLength(14);
+  });
+
   it('leaves a message that changed since the search and an mbox that changed', async () => {
     const s = buildEraseStore();
     const { plan } = await planFromSources(sources(s), ANN, noHold());

@@ -1,6 +1,6 @@
 import { compileIdentity, type DataSubject } from '../identity.js';
 import { scanMessage } from '../search/message.js';
-import { runFind, type FindResult } from '../search/run.js';
+import { runFind, type FindOptions, type FindResult } from '../search/run.js';
 import type { SourceSpec } from '../types.js';
 import { planErase } from './plan.js';
 import type { ErasePlan, LegalHold } from './types.js';
@@ -22,7 +22,7 @@ export async function planFromSources(
   sources: readonly SourceSpec[],
   subject: DataSubject,
   hold: LegalHold,
-  onProgress?: (items: number, bytes: number, label: string) => void,
+  opts: Pick<FindOptions, 'onProgress' | 'threads' | 'workersAfter'> = {},
 ): Promise<{ plan: ErasePlan; find: FindResult }> {
   const id = compileIdentity(subject);
   const holdId = hold.addresses.length
@@ -30,7 +30,7 @@ export async function planFromSources(
     : undefined;
   const mentionsHold = new Set<string>();
   const find = await runFind(sources, id, {
-    ...(onProgress ? { onProgress } : {}),
+    ...opts,
     onMatch(match, item) {
       if (!holdId) return;
       const hit =

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { verifyEvidence, type EvidenceEntry, type EvidenceVerification } from '../../core/evidence-chain.js';
 import { MailcomplyError } from '../../core/errors.js';
 import { compileIdentity, type DataSubject } from '../identity.js';
-import { runFind } from '../search/run.js';
+import { runFind, type FindOptions } from '../search/run.js';
 import type { Match, MatchLocation, SourceSpec } from '../types.js';
 import { subjectDigests } from './apply.js';
 
@@ -98,7 +98,7 @@ function sameItem(a: MatchLocation, b: MatchLocation): boolean {
 export async function verifyErase(
   receipt: string,
   subject: DataSubject,
-  opts: { receiptKey?: Buffer } = {},
+  opts: { receiptKey?: Buffer } & Pick<FindOptions, 'threads' | 'workersAfter'> = {},
 ): Promise<VerifyResult> {
   const chain = await verifyEvidence(receipt, opts.receiptKey ? { key: opts.receiptKey } : {});
   const parsed = await parseReceipt(receipt);
@@ -109,7 +109,11 @@ export async function verifyErase(
     const k = JSON.stringify(s);
     return seen.has(k) ? false : (seen.add(k), true);
   });
-  const found = await runFind(sources, compileIdentity(subject));
+  const found = await runFind(
+    sources,
+    compileIdentity(subject),
+    opts.threads ? { threads: opts.threads } : {},
+  );
   const held: Match[] = [];
   const remaining: Match[] = [];
   for (const m of found.matches)
