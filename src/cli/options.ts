@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SEVERITIES, type Severity } from '../core/finding.js';
 import { UsageError } from '../core/errors.js';
+import { readOptionText } from '../core/option-files.js';
 
 export type Format = 'text' | 'json' | 'html';
 export const FORMATS: readonly Format[] = ['text', 'json', 'html'];
@@ -44,13 +44,7 @@ export function positiveNumber(max: number) {
 
 /** Reads a domains file: one name per line, `#` comments and blank lines ignored. */
 export function readDomainsFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--domains-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
-  }
-  return text
+  return readOptionText('--domains-file', path)
     .split(/\r?\n/)
     .map((l) => l.replace(/#.*/, '').trim())
     .filter((l) => l !== '');
@@ -58,12 +52,7 @@ export function readDomainsFile(path: string): string[] {
 
 /** Reads a PEM bundle given with --ca; a file without a certificate is a usage error naming it. */
 export function readPemFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--ca ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
-  }
+  const text = readOptionText('--ca', path);
   if (!text.includes('-----BEGIN CERTIFICATE-----'))
     throw new UsageError(`--ca ${path}: no PEM certificate found`);
   return text;

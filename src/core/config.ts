@@ -4,12 +4,13 @@
  * `./mailcomply.yaml`; validated with zod, and the same schema is published as JSON Schema
  * (schemas/mailcomply-config.schema.json). Errors name the file, the line and the field.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { RetentionSchema } from '../retention/policy.js';
 import { UsageError } from './errors.js';
+import { readOptionText } from './option-files.js';
 
 /** The file looked for in the working directory when `--config` is not given. */
 export const DEFAULT_CONFIG_FILE = 'mailcomply.yaml';
@@ -194,14 +195,7 @@ export function loadConfig(
 ): LoadedConfig {
   const path = explicit ? resolve(cwd, explicit) : resolve(cwd, DEFAULT_CONFIG_FILE);
   if (!explicit && !existsSync(path)) return { config: {} };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `--config ${explicit ?? path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`,
-    );
-  }
+  const text = readOptionText('--config', path, explicit ?? path);
   return { path, config: parseConfig(text, explicit ?? DEFAULT_CONFIG_FILE, checks) };
 }
 

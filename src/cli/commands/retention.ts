@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
@@ -17,6 +17,7 @@ import { renderApplyText, renderPlanText } from '../../retention/render.js';
 import { cronLine, systemdUnits } from '../../retention/schedule.js';
 import { EXIT } from '../exit-codes.js';
 import { emit } from '../output.js';
+import { readSecretFile } from '../../core/option-files.js';
 
 type TextOrJson = 'text' | 'json';
 
@@ -36,15 +37,7 @@ function loadPolicy(cmd: Command): { policy: RetentionPolicy; configPath: string
 /** The evidence signing key: 32+ bytes, readable by the owner only. */
 function readEvidenceKey(path: string | undefined): Buffer | undefined {
   if (!path) return undefined;
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-    if ((statSync(path).mode & 0o077) !== 0)
-      throw new UsageError(`evidence key ${path}: readable by group or others; chmod 600 it`);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`evidence key ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
-  }
+  const data = readSecretFile('evidence key', path);
   if (data.length < 32) throw new UsageError(`evidence key ${path}: must hold at least 32 bytes`);
   return data;
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
+import { readSecretFile } from '../../core/option-files.js';
 
 /** Secrets the anonymiser works with, all derived from one key file. */
 export interface AnonymizerKeys {
@@ -27,17 +28,7 @@ export function deriveKeys(secret: Buffer): AnonymizerKeys {
 
 /** Reads a key file; refuses one that others can read, as it unlocks every pseudonym made with it. */
 export function readKeyFile(path: string): AnonymizerKeys {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-    if ((statSync(path).mode & 0o077) !== 0 && process.platform !== 'win32') {
-      throw new UsageError(`--key-file ${path}: readable by group or others; chmod 600 it`);
-    }
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`--key-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
-  }
-  return deriveKeys(data);
+  return deriveKeys(readSecretFile('--key-file', path));
 }
 
 /** A fresh secret for `logs keygen`: 64 hex digits and a newline. */

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_POLICY, type AnonymizePolicy } from './policy.js';
+import { readOptionText } from '../../core/option-files.js';
 
 // Kept apart from policy.ts: the schema and YAML libraries take longer to load than a whole small
 // log takes to anonymise, and only a run with --policy needs them.
@@ -38,12 +38,7 @@ export function parsePolicy(value: unknown, origin = 'policy'): AnonymizePolicy 
 
 /** Reads `--policy FILE` (YAML; the keys may sit under `anonymize:` as in mailcomply.yaml). */
 export function readPolicyFile(path: string): AnonymizePolicy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--policy ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot read'}`);
-  }
+  const text = readOptionText('--policy', path);
   let doc: unknown;
   try {
     doc = parseYaml(text);
