@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli as runCli } from './support/run-cli.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'mailcomply-logs-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: root, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-      },
-    );
-    child.stdin!.end(input ?? '');
-  });
-}
+/** The CLI with standard input always closed (anonymize reads it when given no --in). */
+const cli = (args: string[], input?: string): ReturnType<typeof runCli> => runCli(args, input ?? '');
 
 const LOG =
   'Mar  1 10:00:01 mx1 postfix/smtpd[3001]: 9A8B7C6D5E: client=dsl-9.isp.example.net[192.0.2.77], sasl_method=PLAIN, sasl_username=oscar\n' +
