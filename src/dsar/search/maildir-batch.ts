@@ -1,8 +1,7 @@
 import type { IdentityMatcher } from '../identity.js';
-import { readReason, sha256 } from '../sources/fs-util.js';
-import { folderDir, readMaildirFile, type MaildirListing } from '../sources/maildir.js';
+import { sha256 } from '../sources/fs-util.js';
+import { folderDir, readListed, type MaildirListing } from '../sources/maildir.js';
 import type { ReadScratch } from '../sources/read-file.js';
-import { DSAR_MAX_MESSAGE_BYTES } from '../../core/limits.js';
 import { scanMessage, type MessageScan } from './message.js';
 import type { Prefilter } from './prefilter.js';
 
@@ -57,34 +56,13 @@ export function searchBatch(
   const dir = folderDir(batch.root, batch.folder);
   const name = (file: string): string => batchItemName(batch, file);
   for (const listed of batch.files) {
-    let read;
-    try {
-      read = readMaildirFile(dir, batch.sub, listed, lane.scratch);
-    } catch (err) {
-      result.found.push({ t: 'problem', item: name(listed), reason: readReason(err) });
-      continue;
-    }
-    if (!read) {
-      result.found.push({
-        t: 'problem',
-        item: name(listed),
-        reason: 'vanished during the scan (expunged or moved)',
-      });
-      continue;
-    }
-    const { raw, sub, file } = read;
-    if (raw === 'not-a-file') continue;
-    if (raw === 'oversize') {
-      const reason = `larger than ${DSAR_MAX_MESSAGE_BYTES} bytes, not searched`;
-      result.found.push({ t: 'problem', item: name(listed), reason });
-      continue;
-    }
-    if (!lane.canMatch(raw)) {
+    const got = readListed(dir, batch.sub, listed, lane.scratch);
+    if (!got) continue; // not a file
+    if ('reason' in got) result.found.push({ t: 'problem', item: name(listed), reason: got.reason });
+    else if (!lane.canMatch(got.raw)) {
       result.ruledOut++;
-      result.ruledOutBytes += raw.length;
-      continue;
-    }
-    result.found.push(scanned(raw, sub, file, lane, keepBytes, transfer));
+      result.ruledOutBytes += got.raw.length;
+    } else result.found.push(scanned(got.raw, got.sub, got.file, lane, keepBytes, transfer));
   }
   return result;
 }

@@ -97,17 +97,32 @@ export async function* listMaildir(root: string, kind: SourceKind): AsyncGenerat
  * fifth of its time (bench:dsar).
  */
 export function readMaildirEntry(e: MaildirEntry, scratch?: ReadScratch): Message | Problem | undefined {
-  const item = `${e.folder || 'INBOX'}/${e.sub}/${e.file}`;
+  const got = readListed(folderDir(e.root, e.folder), e.sub, e.file, scratch);
+  if (!got) return undefined;
+  if ('reason' in got)
+    return { type: 'problem', item: `${e.folder || 'INBOX'}/${e.sub}/${e.file}`, reason: got.reason };
+  return maildirMessage(e, got.raw, got.sub, got.file, scratch ? '' : sha256(got.raw));
+}
+
+/**
+ * Reads one listed file of `dir`: its bytes and the name it was read under, why it could not be
+ * read (a problem to report), or undefined for something that is not a file.
+ */
+export function readListed(
+  dir: string,
+  sub: 'cur' | 'new',
+  file: string,
+  scratch?: ReadScratch,
+): { raw: Buffer; sub: 'cur' | 'new'; file: string } | { reason: string } | undefined {
   try {
-    const found = readMaildirFile(folderDir(e.root, e.folder), e.sub, e.file, scratch);
-    if (!found) return { type: 'problem', item, reason: 'vanished during the scan (expunged or moved)' };
+    const found = readMaildirFile(dir, sub, file, scratch);
+    if (!found) return { reason: 'vanished during the scan (expunged or moved)' };
     const { raw } = found;
     if (raw === 'not-a-file') return undefined;
-    if (raw === 'oversize')
-      return { type: 'problem', item, reason: `larger than ${DSAR_MAX_MESSAGE_BYTES} bytes, not searched` };
-    return maildirMessage(e, raw, found.sub, found.file, scratch ? '' : sha256(raw));
+    if (raw === 'oversize') return { reason: `larger than ${DSAR_MAX_MESSAGE_BYTES} bytes, not searched` };
+    return { raw, sub: found.sub, file: found.file };
   } catch (err) {
-    return { type: 'problem', item, reason: readReason(err) };
+    return { reason: readReason(err) };
   }
 }
 
@@ -161,7 +176,7 @@ export function namedSize(file: string): number | undefined {
  * renames a file when its flags change (`:2,S` to `:2,RS`) and moves it from new/ to cur/ when a
  * client first sees it, both of which happen while a scan runs. The part before ':' stays.
  */
-export function readMaildirFile(
+function readMaildirFile(
   dir: string,
   sub: 'cur' | 'new',
   file: string,
